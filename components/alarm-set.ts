@@ -1,0 +1,163 @@
+// AlarmSet: the alarms AWS recommends for each piece of the pipeline, all sent to one SNS topic
+// (with an optional email subscription), so nobody has to remember which alarm goes where.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { cloudwatch } from "@pulumi/awsx/classic";
+import { functionMetric, httpApiMetric, queueMetric, tableMetric } from "./pipeline-metrics";
+import { durationAlarmThresholdMs } from "./sizing";
+import { applyTransform, componentTags, Transform } from "./transform";
+
+export interface WatchedFunction {
+  /** Short name used in alarm names ("ingest"). */
+  label: string;
+  functionName: pulumi.Input<string>;
+  /** The function's timeout in seconds; the Duration alarm fires at 80 % of it. */
+  timeoutSeconds: number;
+}
+
+export interface AlarmSetArgs {
+  /** Functions to watch for errors, throttles and duration near the timeout. Default []. */
+  functions?: WatchedFunction[];
+  /** Main queue name, watched for the age of its oldest message. Default: not watched. */
+  queueName?: pulumi.Input<string>;
+  /** Dead-letter queue name; any visible message alarms. Default: not watched. */
+  dlqName?: pulumi.Input<string>;
+  /** HTTP API id, watched for 5xx responses. Default: not watched. */
+  apiId?: pulumi.Input<string>;
+  /** Stage of the HTTP API. Default "$default". */
+  apiStage?: pulumi.Input<string>;
+  /** DynamoDB table name, watched for throttles and system errors. Default: not watched. */
+  tableName?: pulumi.Input<string>;
+  /** Seconds the oldest queued message may wait before alarming. Default 300. */
+  oldestMessageAgeSeconds?: pulumi.Input<number>;
+  /** 5xx responses in 5 minutes that raise the API alarm. Default 1. */
+  api5xxThreshold?: pulumi.Input<number>;
+  /** Email subscribed to the topic (AWS sends a confirmation mail). Default: none. */
+  alarmEmail?: string;
+  /** KMS key for the topic; its key policy must let CloudWatch use it. Default: none. */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Tags for every child; `component` is added. Default {}. */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Per-child escape hatch for what these args do not cover. Default none. */
+  transform?: {
+    topic?: Transform<aws.sns.TopicArgs>;
+    subscription?: Transform<aws.sns.TopicSubscriptionArgs>;
+    alarm?: Transform<cloudwatch.AlarmArgs>;
+  };
+}
+
+interface AlarmSpec {
+  key: string;
+  metric: cloudwatch.Metric;
+  threshold: pulumi.Input<number>;
+  periodSeconds: number;
+  description: string;
+}
+
+export class AlarmSet extends pulumi.ComponentResource {
+  public readonly topic: aws.sns.Topic;
+  public readonly topicArn: pulumi.Output<string>;
+  public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+
+  constructor(name: string, args: AlarmSetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sluice:components:AlarmSet", name, {}, opts);
+    const parent = { parent: this };
+    const tags = componentTags(args.tags, "AlarmSet");
+    const t = args.transform ?? {};
+
+    const [topicName, topicArgs, topicOpts] = applyTransform<aws.sns.TopicArgs>(
+      t.topic,
+      `${name}-topic`,
+      { kmsMasterKeyId: pulumi.output(args.kmsKeyArn).apply((k) => (k ? k : undefined)) as pulumi.Output<string>, tags },
+      { ...parent },
+    );
+    this.topic = new aws.sns.Topic(topicName, topicArgs, topicOpts);
+    this.topicArn = this.topic.arn;
+
+    if (args.alarmEmail) {
+      const [subName, subArgs, subOpts] = applyTransform<aws.sns.TopicSubscriptionArgs>(
+        t.subscription,
+        `${name}-email`,
+        { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail },
+        { ...parent },
+      );
+      new aws.sns.TopicSubscription(subName, subArgs, subOpts);
+    }
+
+    for (const spec of alarmSpecs(args)) {
+      const [alarmName, alarmArgs, alarmOpts] = applyTransform<cloudwatch.AlarmArgs>(
+        t.alarm,
+        `${name}-${spec.key}`,
+        {
+          alarmDescription: spec.description,
+          threshold: spec.threshold,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          evaluationPeriods: 1,
+          datapointsToAlarm: 1,
+          // No data means nothing happened (no errors, no messages): that is healthy.
+          treatMissingData: "notBreaching",
+          alarmActions: [this.topic.arn],
+          okActions: [this.topic.arn],
+          // awsx's AlarmArgs does not list tags, but createAlarm passes every arg to MetricAlarm.
+          ...({ tags } as object),
+        },
+        { ...parent },
+      );
+      this.alarms.push(spec.metric.withPeriod(spec.periodSeconds).createAlarm(alarmName, alarmArgs, alarmOpts));
+    }
+    this.registerOutputs({ topicArn: this.topicArn, alarmNames: this.alarms.map((a) => a.name) });
+  }
+}
+
+/** Which alarms the pipeline gets, from what is being watched. */
+export function alarmSpecs(args: AlarmSetArgs): AlarmSpec[] {
+  const specs: AlarmSpec[] = [];
+  for (const fn of args.functions ?? []) {
+    specs.push(
+      { key: `${fn.label}-errors`, metric: functionMetric("Errors", fn.functionName), threshold: 1, periodSeconds: 300, description: `${fn.label} function: invocations failed` },
+      { key: `${fn.label}-throttles`, metric: functionMetric("Throttles", fn.functionName), threshold: 1, periodSeconds: 300, description: `${fn.label} function: invocations throttled` },
+      {
+        key: `${fn.label}-duration`,
+        metric: functionMetric("Duration", fn.functionName),
+        threshold: durationAlarmThresholdMs(fn.timeoutSeconds),
+        periodSeconds: 300,
+        description: `${fn.label} function: a run took over 80% of its ${fn.timeoutSeconds}s timeout`,
+      },
+    );
+  }
+  if (args.queueName !== undefined) {
+    specs.push({
+      key: "queue-oldest-message",
+      metric: queueMetric("ApproximateAgeOfOldestMessage", args.queueName),
+      threshold: args.oldestMessageAgeSeconds ?? 300,
+      periodSeconds: 60,
+      description: "queue: events are waiting longer than expected (worker down, throttled or failing)",
+    });
+  }
+  if (args.dlqName !== undefined) {
+    specs.push({
+      key: "dlq-visible",
+      metric: queueMetric("ApproximateNumberOfMessagesVisible", args.dlqName),
+      threshold: 1,
+      periodSeconds: 60,
+      description: "dead-letter queue: events failed every retry; inspect and redrive (README, operations)",
+    });
+  }
+  if (args.apiId !== undefined) {
+    specs.push({
+      key: "api-5xx",
+      metric: httpApiMetric("5xx", args.apiId, args.apiStage ?? "$default"),
+      threshold: args.api5xxThreshold ?? 1,
+      periodSeconds: 300,
+      description: "HTTP API: server errors (a dependency down gives 503s)",
+    });
+  }
+  if (args.tableName !== undefined) {
+    specs.push(
+      { key: "table-read-throttles", metric: tableMetric("ReadThrottleEvents", args.tableName), threshold: 1, periodSeconds: 300, description: "table: reads throttled" },
+      { key: "table-write-throttles", metric: tableMetric("WriteThrottleEvents", args.tableName), threshold: 1, periodSeconds: 300, description: "table: writes throttled" },
+      { key: "table-system-errors", metric: tableMetric("SystemErrors", args.tableName), threshold: 1, periodSeconds: 300, description: "table: DynamoDB returned server errors" },
+    );
+  }
+  return specs;
+}

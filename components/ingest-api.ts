@@ -1,0 +1,176 @@
+// IngestApi: the public HTTP API (API Gateway v2) in front of the functions: routes, one Lambda
+// proxy integration per function, a throttled `$default` stage with JSON access logs, CORS, and
+// invoke permissions that only this API can use.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { applyTransform, componentTags, Transform } from "./transform";
+
+/** A function the API routes to, and the route keys (`"POST /events"`) it serves. */
+export interface ApiTarget {
+  /** Anything with a function name and invoke ARN (a PipelineFunction or an aws.lambda.Function). */
+  function: { functionName: pulumi.Input<string>; invokeArn: pulumi.Input<string> } | aws.lambda.Function;
+  routes: string[];
+}
+
+/** What the access log records for each request, as JSON (one line per request). */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  httpMethod: "$context.httpMethod",
+  routeKey: "$context.routeKey",
+  path: "$context.path",
+  status: "$context.status",
+  protocol: "$context.protocol",
+  responseLength: "$context.responseLength",
+  responseLatency: "$context.responseLatency",
+  integrationLatency: "$context.integrationLatency",
+  integrationStatus: "$context.integrationStatus",
+  integrationError: "$context.integrationErrorMessage",
+  errorMessage: "$context.error.message",
+  userAgent: "$context.identity.userAgent",
+});
+
+export interface IngestApiArgs {
+  /** Functions keyed by a short name (it names their integration and permission). Required. */
+  targets: Record<string, ApiTarget>;
+  /** Steady-state requests per second for the stage. Default 100. */
+  throttleRateLimit?: pulumi.Input<number>;
+  /** Burst of requests the stage absorbs above the rate. Default 200. */
+  throttleBurstLimit?: pulumi.Input<number>;
+  /** Origins allowed by CORS; empty means no CORS headers at all. Default []. */
+  corsOrigins?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Days the access log group keeps logs. Default 14. */
+  accessLogRetentionDays?: pulumi.Input<number>;
+  /** Tags for every child; `component` is added. Default {}. */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Per-child escape hatch for what these args do not cover. Default none. */
+  transform?: {
+    api?: Transform<aws.apigatewayv2.ApiArgs>;
+    integration?: Transform<aws.apigatewayv2.IntegrationArgs>;
+    route?: Transform<aws.apigatewayv2.RouteArgs>;
+    permission?: Transform<aws.lambda.PermissionArgs>;
+    accessLogGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+    stage?: Transform<aws.apigatewayv2.StageArgs>;
+  };
+}
+
+/** `"GET /events/{id}"` → `"get-events-id"`: a stable child name per route. */
+export function routeSlug(routeKey: string): string {
+  const slug = routeKey.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  if (!slug) throw new Error(`route key ${JSON.stringify(routeKey)} has no usable characters`);
+  return slug;
+}
+
+/** Route keys are `METHOD /path` (or `$default`); anything else is a typo caught before deploy. */
+export function checkRouteKey(routeKey: string): string {
+  if (routeKey === "$default") return routeKey;
+  if (!/^(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/[A-Za-z0-9._~{}+\/-]*$/.test(routeKey)) {
+    throw new Error(`invalid route key ${JSON.stringify(routeKey)}: expected "METHOD /path"`);
+  }
+  return routeKey;
+}
+
+export class IngestApi extends pulumi.ComponentResource {
+  public readonly api: aws.apigatewayv2.Api;
+  public readonly stage: aws.apigatewayv2.Stage;
+  public readonly accessLogGroup: aws.cloudwatch.LogGroup;
+  public readonly routes: aws.apigatewayv2.Route[] = [];
+  /** Base URL of the API (the `$default` stage is served at the root). */
+  public readonly url: pulumi.Output<string>;
+  public readonly apiId: pulumi.Output<string>;
+  public readonly executionArn: pulumi.Output<string>;
+
+  constructor(name: string, args: IngestApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sluice:components:IngestApi", name, {}, opts);
+    const parent = { parent: this };
+    const tags = componentTags(args.tags, "IngestApi");
+    const t = args.transform ?? {};
+
+    const cors = pulumi.output(args.corsOrigins ?? []).apply((origins) =>
+      origins.length === 0
+        ? undefined
+        : {
+            allowOrigins: origins,
+            allowMethods: ["GET", "POST", "OPTIONS"],
+            allowHeaders: ["content-type", "idempotency-key", "webhook-id", "ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-subject"],
+            exposeHeaders: ["location", "idempotent-replayed", "retry-after"],
+            maxAge: 3600,
+          },
+    ) as pulumi.Output<aws.types.input.apigatewayv2.ApiCorsConfiguration>;
+    const [apiName, apiArgs, apiOpts] = applyTransform<aws.apigatewayv2.ApiArgs>(
+      t.api,
+      `${name}-api`,
+      { protocolType: "HTTP", description: `Sluice ingest API (${pulumi.getStack()})`, corsConfiguration: cors, tags },
+      { ...parent },
+    );
+    this.api = new aws.apigatewayv2.Api(apiName, apiArgs, apiOpts);
+
+    const seen = new Set<string>();
+    for (const [key, target] of Object.entries(args.targets)) {
+      const [intName, intArgs, intOpts] = applyTransform<aws.apigatewayv2.IntegrationArgs>(
+        t.integration,
+        `${name}-${key}-integration`,
+        { apiId: this.api.id, integrationType: "AWS_PROXY", integrationUri: target.function.invokeArn, payloadFormatVersion: "2.0" },
+        { ...parent },
+      );
+      const integration = new aws.apigatewayv2.Integration(intName, intArgs, intOpts);
+
+      // Only this API, through any of its stages and routes, may invoke the function.
+      const functionName = "functionName" in target.function ? target.function.functionName : target.function.name;
+      const [permName, permArgs, permOpts] = applyTransform<aws.lambda.PermissionArgs>(
+        t.permission,
+        `${name}-${key}-permission`,
+        { action: "lambda:InvokeFunction", function: functionName, principal: "apigateway.amazonaws.com", sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*` },
+        { ...parent },
+      );
+      new aws.lambda.Permission(permName, permArgs, permOpts);
+
+      for (const routeKey of target.routes) {
+        checkRouteKey(routeKey);
+        if (seen.has(routeKey)) throw new Error(`route ${routeKey} is mapped twice`);
+        seen.add(routeKey);
+        const [routeName, routeArgs, routeOpts] = applyTransform<aws.apigatewayv2.RouteArgs>(
+          t.route,
+          `${name}-route-${routeSlug(routeKey)}`,
+          { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` },
+          { ...parent },
+        );
+        this.routes.push(new aws.apigatewayv2.Route(routeName, routeArgs, routeOpts));
+      }
+    }
+
+    const [logName, logArgs, logOpts] = applyTransform<aws.cloudwatch.LogGroupArgs>(
+      t.accessLogGroup,
+      `${name}-access-logs`,
+      { name: `/sluice/${pulumi.getStack()}/${name}-access`, retentionInDays: args.accessLogRetentionDays ?? 14, tags },
+      { ...parent },
+    );
+    this.accessLogGroup = new aws.cloudwatch.LogGroup(logName, logArgs, logOpts);
+
+    const [stageName, stageArgs, stageOpts] = applyTransform<aws.apigatewayv2.StageArgs>(
+      t.stage,
+      `${name}-stage`,
+      {
+        apiId: this.api.id,
+        name: "$default",
+        autoDeploy: true,
+        defaultRouteSettings: {
+          throttlingRateLimit: args.throttleRateLimit ?? 100,
+          throttlingBurstLimit: args.throttleBurstLimit ?? 200,
+          detailedMetricsEnabled: false,
+        },
+        accessLogSettings: { destinationArn: this.accessLogGroup.arn, format: ACCESS_LOG_FORMAT },
+        tags,
+      },
+      // A stage deployed before its routes would serve an empty API for a moment.
+      { ...parent, dependsOn: this.routes },
+    );
+    this.stage = new aws.apigatewayv2.Stage(stageName, stageArgs, stageOpts);
+
+    this.apiId = this.api.id;
+    this.executionArn = this.api.executionArn;
+    this.url = this.api.apiEndpoint;
+    this.registerOutputs({ url: this.url, apiId: this.apiId, stage: this.stage.name });
+  }
+}

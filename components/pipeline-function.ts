@@ -1,0 +1,111 @@
+// PipelineFunction: one inline-callback Lambda (aws.lambda.CallbackFunction) with what AWS does not
+// give it safely by default: its own role with no managed policies (grants come from the
+// components it uses), an explicit log group with retention, nodejs22.x on arm64, and a zip that
+// carries only what the handler needs.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { LAMBDA_ASSUME_ROLE_POLICY, policyDocument } from "./policy";
+import { applyTransform, componentTags, Transform } from "./transform";
+
+export const FUNCTION_RUNTIME = "nodejs22.x";
+export const FUNCTION_ARCHITECTURE = "arm64";
+
+export interface PipelineFunctionArgs<E, R> {
+  /** Builds the handler once per cold start; it comes from `runtime/`. Required. */
+  callbackFactory: aws.lambda.CallbackFactory<E, R>;
+  /** Memory in MB. Default 256. */
+  memorySize?: pulumi.Input<number>;
+  /** Timeout in seconds; a plain number because queues and leases are derived from it. Default 10. */
+  timeout?: number;
+  /** Environment variables. Default {}. */
+  environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Days the function's log group keeps logs. Default 14. */
+  logRetentionDays?: pulumi.Input<number>;
+  /**
+   * Packages to leave out of the zip beyond what Pulumi drops (@pulumi/* and aws-sdk). Default
+   * none: the only runtime dependency is superstruct, and the Lambda runtime ships AWS SDK v3.
+   */
+  excludePackages?: string[];
+  /** Tags for every child; `component` is added. Default {}. */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Per-child escape hatch for what these args do not cover. Default none. */
+  transform?: {
+    role?: Transform<aws.iam.RoleArgs>;
+    logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
+    logPolicy?: Transform<aws.iam.RolePolicyArgs>;
+    function?: Transform<aws.lambda.CallbackFunctionArgs<E, R>>;
+  };
+}
+
+export class PipelineFunction<E, R> extends pulumi.ComponentResource {
+  public readonly role: aws.iam.Role;
+  public readonly logGroup: aws.cloudwatch.LogGroup;
+  public readonly function: aws.lambda.CallbackFunction<E, R>;
+  public readonly functionName: pulumi.Output<string>;
+  public readonly arn: pulumi.Output<string>;
+  public readonly invokeArn: pulumi.Output<string>;
+  /** The configured timeout in seconds, for what is derived from it (visibility, lease, alarms). */
+  public readonly timeoutSeconds: number;
+
+  constructor(public readonly name: string, args: PipelineFunctionArgs<E, R>, opts?: pulumi.ComponentResourceOptions) {
+    super("sluice:components:PipelineFunction", name, {}, opts);
+    const parent = { parent: this };
+    const tags = componentTags(args.tags, "PipelineFunction");
+    this.timeoutSeconds = args.timeout ?? 10;
+
+    const [roleName, roleArgs, roleOpts] = applyTransform<aws.iam.RoleArgs>(
+      args.transform?.role,
+      `${name}-role`,
+      { assumeRolePolicy: LAMBDA_ASSUME_ROLE_POLICY, description: `Sluice ${name} function (least privilege)`, tags },
+      { ...parent },
+    );
+    this.role = new aws.iam.Role(roleName, roleArgs, roleOpts);
+
+    // An explicit group (instead of the one Lambda creates on first log) has a retention and is
+    // deleted with the stack, so `pulumi destroy` leaves no orphaned logs behind.
+    const [logName, logArgs, logOpts] = applyTransform<aws.cloudwatch.LogGroupArgs>(
+      args.transform?.logGroup,
+      `${name}-logs`,
+      { name: `/sluice/${pulumi.getStack()}/${name}`, retentionInDays: args.logRetentionDays ?? 14, tags },
+      { ...parent },
+    );
+    this.logGroup = new aws.cloudwatch.LogGroup(logName, logArgs, logOpts);
+
+    const [policyName, policyArgs, policyOpts] = applyTransform<aws.iam.RolePolicyArgs>(
+      args.transform?.logPolicy,
+      `${name}-logs-access`,
+      {
+        role: this.role.id,
+        policy: policyDocument([
+          { actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [pulumi.interpolate`${this.logGroup.arn}:*`] },
+        ]),
+      },
+      { ...parent },
+    );
+    const logPolicy = new aws.iam.RolePolicy(policyName, policyArgs, policyOpts);
+
+    const [fnName, fnArgs, fnOpts] = applyTransform<aws.lambda.CallbackFunctionArgs<E, R>>(
+      args.transform?.function,
+      `${name}-function`,
+      {
+        callbackFactory: args.callbackFactory,
+        role: this.role,
+        runtime: FUNCTION_RUNTIME,
+        architectures: [FUNCTION_ARCHITECTURE],
+        memorySize: args.memorySize ?? 256,
+        timeout: this.timeoutSeconds,
+        environment: { variables: args.environment ?? {} },
+        loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
+        codePathOptions: { extraExcludePackages: [...(args.excludePackages ?? [])] },
+        tags,
+      },
+      // The function must not run before it may write its logs.
+      { ...parent, dependsOn: [logPolicy] },
+    );
+    this.function = new aws.lambda.CallbackFunction<E, R>(fnName, fnArgs, fnOpts);
+    this.functionName = this.function.name;
+    this.arn = this.function.arn;
+    this.invokeArn = this.function.invokeArn;
+    this.registerOutputs({ functionName: this.functionName, arn: this.arn, roleArn: this.role.arn, logGroup: this.logGroup.name });
+  }
+}

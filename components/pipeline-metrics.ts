@@ -1,0 +1,71 @@
+// The CloudWatch metrics of one pipeline, named once and shared by the alarms and the dashboard so
+// both always watch the same series. Built on awsx's classic metric helpers, addressed by plain
+// names (flat args) rather than by resource objects.
+import * as pulumi from "@pulumi/pulumi";
+import { cloudwatch, dynamodb, lambda, sqs } from "@pulumi/awsx/classic";
+
+export function functionMetric(
+  metric: "Errors" | "Throttles" | "Duration" | "Invocations" | "ConcurrentExecutions",
+  functionName: pulumi.Input<string>,
+): cloudwatch.Metric {
+  const change = { dimensions: { FunctionName: functionName } };
+  switch (metric) {
+    case "Errors":
+      return lambda.metrics.errors({ ...change, statistic: "Sum" });
+    case "Throttles":
+      return lambda.metrics.throttles({ ...change, statistic: "Sum" });
+    case "Duration":
+      return lambda.metrics.duration({ ...change, statistic: "Maximum" });
+    case "Invocations":
+      return lambda.metrics.invocations({ ...change, statistic: "Sum" });
+    case "ConcurrentExecutions":
+      return lambda.metrics.concurrentExecutions({ ...change, statistic: "Maximum" });
+  }
+}
+
+export function queueMetric(
+  metric: "ApproximateAgeOfOldestMessage" | "ApproximateNumberOfMessagesVisible" | "NumberOfMessagesSent",
+  queueName: pulumi.Input<string>,
+): cloudwatch.Metric {
+  const change = { dimensions: { QueueName: queueName } };
+  switch (metric) {
+    case "ApproximateAgeOfOldestMessage":
+      return sqs.metrics.approximateAgeOfOldestMessage({ ...change, statistic: "Maximum" });
+    case "ApproximateNumberOfMessagesVisible":
+      return sqs.metrics.approximateNumberOfMessagesVisible({ ...change, statistic: "Maximum" });
+    case "NumberOfMessagesSent":
+      return sqs.metrics.numberOfMessagesSent({ ...change, statistic: "Sum" });
+  }
+}
+
+export function tableMetric(
+  metric: "ReadThrottleEvents" | "WriteThrottleEvents" | "SystemErrors" | "ConsumedWriteCapacityUnits",
+  tableName: pulumi.Input<string>,
+): cloudwatch.Metric {
+  const change = { dimensions: { TableName: tableName }, statistic: "Sum" as const };
+  switch (metric) {
+    case "ReadThrottleEvents":
+      return dynamodb.metrics.readThrottleEvents(change);
+    case "WriteThrottleEvents":
+      return dynamodb.metrics.writeThrottleEvents(change);
+    case "SystemErrors":
+      return dynamodb.metrics.systemErrors(change);
+    case "ConsumedWriteCapacityUnits":
+      return dynamodb.metrics.consumedWriteCapacityUnits(change);
+  }
+}
+
+/**
+ * HTTP API (v2) metrics. awsx's apigateway helpers describe REST APIs (ApiName dimension, 5XXError),
+ * so these are plain Metrics in the AWS/ApiGateway namespace with the ApiId and Stage dimensions.
+ */
+export function httpApiMetric(metric: "5xx" | "4xx" | "Count" | "Latency", apiId: pulumi.Input<string>, stage: pulumi.Input<string>): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: "AWS/ApiGateway",
+    name: metric,
+    dimensions: { ApiId: apiId, Stage: stage },
+    statistic: metric === "Latency" ? undefined : "Sum",
+    extendedStatistic: metric === "Latency" ? 99 : undefined,
+    unit: metric === "Latency" ? "Milliseconds" : "Count",
+  });
+}
