@@ -1,0 +1,158 @@
+// Command-line parsing into one typed command. Nothing here touches the network or the disk.
+import { parseArgs } from "node:util";
+import { MAX_BATCH } from "./send-events";
+import { UsageError } from "./target";
+import { parseWhere, type WhereClause } from "./where";
+
+export const DEFAULT_TYPE = "sluice.demo.user";
+
+export interface CommonOptions {
+  url?: string;
+  stack?: string;
+  outputs?: string;
+  /** Print the summary as JSON on stdout. */
+  json: boolean;
+  /** JSON log lines (retries, requests) on stderr. */
+  verbose: boolean;
+  /** Retries per request after the first attempt. */
+  retries: number;
+  /** Per-attempt timeout in ms. */
+  timeoutMs: number;
+}
+
+export interface SendingOptions {
+  /** Events per request: 1, or up to 10 with --batch. */
+  batchSize: number;
+  concurrency: number;
+  dryRun: boolean;
+}
+
+export type Command =
+  | { name: "help"; topic?: string }
+  | { name: "version" }
+  | { name: "send"; file?: string; common: CommonOptions; sending: SendingOptions }
+  | { name: "pull"; from: string; type: string; where: WhereClause[]; source?: string; strict: boolean; common: CommonOptions; sending: SendingOptions }
+  | { name: "status"; id: string; common: CommonOptions };
+
+export const USAGE = `Usage: sluice <command> [options]
+
+Commands:
+  send [FILE|-]             post CloudEvents from NDJSON or a JSON array (file, or stdin with - or none)
+  pull --from URL           fetch a JSON list, normalize each record with its type's schema,
+                            drop invalid ones, keep those matching --where, and send them
+  status ID                 show a stored event (ID is the id the API answered with)
+
+Target (one of):
+  --url URL                 the API base URL (or the SLUICE_URL environment variable)
+  --stack NAME              a stack's outputs: "local" reads .sluice/local/outputs.json,
+                            any other name runs \`pulumi stack output --json --stack NAME\`
+  --outputs FILE            the outputs file for --stack local
+
+Sending (send, pull):
+  --batch                   POST /events/batch, ${MAX_BATCH} events per request
+  --concurrency N           requests in flight at once (default 8)
+  --dry-run                 validate locally, send nothing
+
+Pull:
+  --from URL                the source list (required)
+  --type T                  the CloudEvents type and data schema (default ${DEFAULT_TYPE})
+  --where FIELD=VALUE       keep records whose normalized FIELD equals VALUE (repeatable; != too)
+  --source S                the CloudEvents source (default the --from URL)
+  --strict                  exit non-zero when any record was dropped as invalid
+
+Other:
+  --retries N               retries per request after the first attempt (default 5)
+  --timeout MS              per-attempt timeout (default 15000)
+  --json                    print the summary as JSON
+  --verbose                 JSON log lines on stderr (retries with their delay and cause)
+  -h, --help, --version
+
+Exit codes: 0 all stored (or valid), 1 something rejected or failed, 2 usage or target error.
+`;
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} expects an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function parseCommand(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: "string" },
+        stack: { type: "string" },
+        outputs: { type: "string" },
+        json: { type: "boolean", default: false },
+        verbose: { type: "boolean", default: false },
+        retries: { type: "string" },
+        timeout: { type: "string" },
+        batch: { type: "boolean", default: false },
+        concurrency: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        from: { type: "string" },
+        type: { type: "string" },
+        where: { type: "string", multiple: true },
+        source: { type: "string" },
+        strict: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  const [name, ...rest] = positionals;
+  if (v.version) return { name: "version" };
+  if (v.help || name === undefined || name === "help") return { name: "help", topic: name === "help" ? rest[0] : name };
+
+  const common: CommonOptions = {
+    url: v.url,
+    stack: v.stack,
+    outputs: v.outputs,
+    json: v.json ?? false,
+    verbose: v.verbose ?? false,
+    retries: positiveInt("--retries", v.retries, 5, 0),
+    timeoutMs: positiveInt("--timeout", v.timeout, 15_000),
+  };
+  if (common.url && common.stack) throw new UsageError("pass either --url or --stack, not both");
+  const sending: SendingOptions = {
+    batchSize: v.batch ? MAX_BATCH : 1,
+    concurrency: positiveInt("--concurrency", v.concurrency, 8),
+    dryRun: v["dry-run"] ?? false,
+  };
+
+  const only = (cmd: string, flags: Array<keyof typeof v>) => {
+    for (const f of flags) if (v[f] !== undefined && v[f] !== false) throw new UsageError(`--${String(f)} does not apply to ${cmd}`);
+  };
+
+  switch (name) {
+    case "send":
+      only("send", ["from", "type", "where", "source", "strict"]);
+      if (rest.length > 1) throw new UsageError("send takes at most one FILE (or - for stdin)");
+      return { name: "send", file: rest[0], common, sending };
+    case "pull": {
+      if (rest.length > 0) throw new UsageError(`pull takes no positional arguments, got ${rest.join(" ")}`);
+      if (!v.from) throw new UsageError("pull needs --from URL");
+      let where: WhereClause[];
+      try {
+        where = (v.where ?? []).map(parseWhere);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      return { name: "pull", from: v.from, type: v.type ?? DEFAULT_TYPE, where, source: v.source, strict: v.strict ?? false, common, sending };
+    }
+    case "status":
+      only("status", ["from", "type", "where", "source", "strict", "batch", "concurrency", "dry-run"]);
+      if (rest.length !== 1) throw new UsageError("status takes exactly one ID");
+      return { name: "status", id: rest[0], common };
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(name)}; try sluice --help`);
+  }
+}

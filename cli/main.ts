@@ -1,0 +1,127 @@
+// The `sluice` command: parse, resolve the target, run the subcommand, print, pick the exit code.
+import { parseCommand, USAGE, type CommonOptions, type Command } from "./args";
+import { createClient } from "./http-client";
+import { parseRows, readSource } from "./input";
+import { createLogger } from "./log";
+import type { ItemResult } from "./outcome";
+import { dryRun, prepareRows } from "./prepare";
+import { createProgress } from "./progress";
+import { defaultSource, fetchRecords, planPull, SourceError } from "./pull";
+import { sendEvents, type PreparedEvent } from "./send-events";
+import { fetchStatus } from "./status";
+import { exitCode, renderSummary, summarize, type Dropped } from "./summary";
+import { resolveTarget, UsageError } from "./target";
+
+export interface Io {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const defaultIo = (): Io => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+
+function clientFor(common: CommonOptions, io: Io) {
+  return createClient({ retries: common.retries, timeoutMs: common.timeoutMs, log: createLogger(common.verbose, io.stderr) });
+}
+
+function target(common: CommonOptions, io: Io): Promise<string> {
+  return resolveTarget({ url: common.url, stack: common.stack, outputs: common.outputs, cwd: io.cwd, env: io.env });
+}
+
+interface Delivery {
+  command: string;
+  common: CommonOptions;
+  sending: { batchSize: number; concurrency: number; dryRun: boolean };
+  events: PreparedEvent[];
+  localRejects: ItemResult[];
+  dropped?: Dropped[];
+  filtered?: number;
+  strict?: boolean;
+}
+
+async function deliver(d: Delivery, io: Io): Promise<number> {
+  let results: ItemResult[];
+  let url: string | undefined;
+  if (d.sending.dryRun) {
+    results = dryRun(d.events);
+  } else {
+    url = await target(d.common, io);
+    const client = clientFor(d.common, io);
+    const progress = createProgress(d.events.length, io.stderr, io.stderr.isTTY === true && !d.common.json && !d.common.verbose);
+    results = await sendEvents(client, url, d.events, { batchSize: d.sending.batchSize, concurrency: d.sending.concurrency, onResult: (r) => progress.tick(r) });
+    progress.done();
+  }
+  const summary = summarize(d.command, [...d.localRejects, ...results], { target: url, dryRun: d.sending.dryRun, filtered: d.filtered, droppedRecords: d.dropped });
+  io.stdout.write(d.common.json ? `${JSON.stringify(summary)}\n` : renderSummary(summary));
+  return exitCode(summary, d.strict);
+}
+
+async function execute(cmd: Command, io: Io): Promise<number> {
+  switch (cmd.name) {
+    case "help":
+      io.stdout.write(USAGE);
+      return 0;
+    case "version":
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      io.stdout.write(`${(require("../package.json") as { version: string }).version}\n`);
+      return 0;
+    case "send": {
+      const rows = parseRows(await readSource(cmd.file, io.stdin).catch((err: Error) => {
+        throw new UsageError(`cannot read ${cmd.file ?? "stdin"}: ${err.message}`);
+      }));
+      const { events, rejected } = prepareRows(rows);
+      return deliver({ command: "send", common: cmd.common, sending: cmd.sending, events, localRejects: rejected }, io);
+    }
+    case "pull": {
+      const client = clientFor(cmd.common, io);
+      const records = await fetchRecords(client, cmd.from);
+      const plan = planPull(records, { type: cmd.type, where: cmd.where, source: cmd.source ?? defaultSource(cmd.from) });
+      return deliver(
+        { command: "pull", common: cmd.common, sending: cmd.sending, events: plan.events, localRejects: [], dropped: plan.dropped, filtered: plan.filtered, strict: cmd.strict },
+        io,
+      );
+    }
+    case "status": {
+      const url = await target(cmd.common, io);
+      const answer = await fetchStatus(clientFor(cmd.common, io), url, cmd.id);
+      if (answer.found) {
+        io.stdout.write(`${JSON.stringify(answer.record, null, cmd.common.json ? undefined : 2)}\n`);
+        return 0;
+      }
+      if (cmd.common.json) io.stdout.write(`${JSON.stringify({ id: cmd.id, httpStatus: answer.httpStatus, reason: answer.reason })}\n`);
+      io.stderr.write(`sluice: ${cmd.id}: ${answer.httpStatus === 404 ? "not found" : answer.reason}\n`);
+      return 1;
+    }
+  }
+}
+
+/** Runs the CLI and returns its exit code: 0 ok, 1 something rejected or failed, 2 usage or target error. */
+export async function run(argv: string[], io: Io = defaultIo()): Promise<number> {
+  try {
+    return await execute(parseCommand(argv), io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`sluice: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof SourceError) {
+      io.stderr.write(`sluice: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`sluice: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
