@@ -1,0 +1,155 @@
+// The Sluice program: reads the stack's config and composes one pipeline (API → ingest → queue →
+// worker → table, query, alarms, dashboard). Behaviour lives in runtime/, resource shapes in
+// components/; this file only wires them together.
+import * as pulumi from "@pulumi/pulumi";
+import { AlarmSet } from "./components/alarm-set";
+import { IdempotentTable } from "./components/idempotent-table";
+import { IngestApi } from "./components/ingest-api";
+import { PipelineDashboard } from "./components/pipeline-dashboard";
+import { PipelineFunction } from "./components/pipeline-function";
+import { QueueWithDlq } from "./components/queue-with-dlq";
+import { leaseSecondsFor } from "./components/sizing";
+import { ingestFactory } from "./runtime/ingest-handler";
+import { FUNCTION_PERMISSIONS } from "./runtime/permissions";
+import { queryFactory } from "./runtime/query-handler";
+import { workerFactory } from "./runtime/worker-handler";
+import { version } from "./package.json";
+
+const config = new pulumi.Config();
+const stage = pulumi.getStack();
+const onOff = (on: boolean): string => (on ? "on" : "off");
+const unknownTypes = config.require("unknownTypes");
+if (unknownTypes !== "accept" && unknownTypes !== "reject") throw new Error(`sluice:unknownTypes must be accept or reject, got ${unknownTypes}`);
+
+const tags = { project: "sluice", stack: stage };
+const logRetentionDays = config.requireNumber("logRetentionDays");
+const kmsKeyArn = config.get("kmsKeyArn") || undefined;
+const ingestTimeout = config.requireNumber("ingestTimeoutSeconds");
+const workerTimeout = config.requireNumber("workerTimeoutSeconds");
+const batchingWindowSeconds = config.requireNumber("batchingWindowSeconds");
+const windowSeconds = String(config.requireNumber("idempotencyWindowSeconds"));
+
+const table = new IdempotentTable("sluice-idempotency", {
+  protect: config.requireBoolean("protect"),
+  bySourceIndex: config.requireBoolean("bySourceIndex"),
+  kmsKeyArn,
+  tags,
+});
+
+const queue = new QueueWithDlq("sluice-events", {
+  consumerTimeoutSeconds: workerTimeout,
+  consumerBatchingWindowSeconds: batchingWindowSeconds,
+  maxReceiveCount: config.requireNumber("maxReceiveCount"),
+  messageRetentionSeconds: config.requireNumber("messageRetentionSeconds"),
+  kmsKeyArn,
+  tags,
+});
+
+const common = { SLUICE_STAGE: stage, SLUICE_VERSION: version, SLUICE_TABLE_NAME: table.name };
+
+const ingest = new PipelineFunction("sluice-ingest", {
+  callbackFactory: ingestFactory,
+  memorySize: config.requireNumber("ingestMemoryMb"),
+  timeout: ingestTimeout,
+  logRetentionDays,
+  environment: {
+    ...common,
+    SLUICE_QUEUE_URL: queue.url,
+    SLUICE_MAX_BODY_BYTES: String(config.requireNumber("maxBodyBytes")),
+    SLUICE_IDEMPOTENCY_WINDOW_SECONDS: windowSeconds,
+    SLUICE_LEASE_SECONDS: String(leaseSecondsFor(ingestTimeout)),
+    SLUICE_UNKNOWN_TYPES: unknownTypes,
+    SLUICE_TEST_EVENTS: onOff(config.requireBoolean("testEvents")),
+  },
+  tags,
+});
+
+const worker = new PipelineFunction("sluice-worker", {
+  callbackFactory: workerFactory,
+  memorySize: config.requireNumber("workerMemoryMb"),
+  timeout: workerTimeout,
+  logRetentionDays,
+  environment: {
+    ...common,
+    SLUICE_IDEMPOTENCY_WINDOW_SECONDS: windowSeconds,
+    SLUICE_UNKNOWN_TYPES: unknownTypes,
+    SLUICE_TEST_EVENTS: onOff(config.requireBoolean("testEvents")),
+  },
+  tags,
+});
+
+const demoSource = config.requireBoolean("demoSource");
+const query = new PipelineFunction("sluice-query", {
+  callbackFactory: queryFactory,
+  memorySize: config.requireNumber("queryMemoryMb"),
+  timeout: config.requireNumber("queryTimeoutSeconds"),
+  logRetentionDays,
+  environment: { ...common, SLUICE_DEMO_SOURCE: onOff(demoSource) },
+  tags,
+});
+
+// Each role gets exactly the actions its handler calls (runtime/permissions.ts), on its own resources.
+table.grant(ingest, FUNCTION_PERMISSIONS.ingest.table);
+queue.grant(ingest, FUNCTION_PERMISSIONS.ingest.queue);
+table.grant(worker, FUNCTION_PERMISSIONS.worker.table);
+const workerReceive = queue.grant(worker, FUNCTION_PERMISSIONS.worker.queue);
+table.grant(query, FUNCTION_PERMISSIONS.query.table);
+
+queue.subscribe(worker, {
+  batchSize: config.requireNumber("batchSize"),
+  batchingWindowSeconds,
+  maxConcurrency: config.requireNumber("workerMaxConcurrency"),
+  // Lambda checks the role can receive from the queue when the mapping is created.
+  dependsOn: [workerReceive],
+});
+
+const api = new IngestApi("sluice-api", {
+  targets: {
+    ingest: { function: ingest, routes: ["POST /events", "POST /events/batch"] },
+    // The catch-all goes to query, whose router answers unknown paths with problem+json 404/405.
+    query: { function: query, routes: ["GET /events/{id}", "GET /health", ...(demoSource ? ["GET /demo/source"] : []), "$default"] },
+  },
+  throttleRateLimit: config.requireNumber("throttleRateLimit"),
+  throttleBurstLimit: config.requireNumber("throttleBurstLimit"),
+  corsOrigins: config.requireObject<string[]>("corsOrigins"),
+  accessLogRetentionDays: logRetentionDays,
+  tags,
+});
+
+const functions = [
+  { label: "ingest", fn: ingest },
+  { label: "worker", fn: worker },
+  { label: "query", fn: query },
+];
+const alarms = new AlarmSet("sluice-alarms", {
+  functions: functions.map(({ label, fn }) => ({ label, functionName: fn.functionName, timeoutSeconds: fn.timeoutSeconds })),
+  queueName: queue.queueName,
+  dlqName: queue.dlqName,
+  apiId: api.apiId,
+  tableName: table.name,
+  oldestMessageAgeSeconds: config.requireNumber("oldestMessageAlarmSeconds"),
+  alarmEmail: config.get("alarmEmail") || undefined,
+  kmsKeyArn,
+  tags,
+});
+
+const dashboard = new PipelineDashboard("sluice", {
+  functions: functions.map(({ label, fn }) => ({ label, functionName: fn.functionName })),
+  queueName: queue.queueName,
+  dlqName: queue.dlqName,
+  apiId: api.apiId,
+  tableName: table.name,
+  alarmArns: alarms.alarms.map((a) => a.arn),
+});
+
+export const apiUrl = api.url;
+export const queueUrl = queue.url;
+export const dlqUrl = queue.dlqUrl;
+export const tableName = table.name;
+export const alarmTopicArn = alarms.topicArn;
+export const dashboardName = dashboard.dashboardName;
+export const dashboardUrl = dashboard.url;
+export const ingestFunctionName = ingest.functionName;
+export const workerFunctionName = worker.functionName;
+export const queryFunctionName = query.functionName;
+export { stage };
