@@ -1,0 +1,76 @@
+// Failure classification for the worker (DESIGN §3.5): only TRANSIENT and TIMEOUT are retried.
+export type FailureCategory = "VALIDATION" | "TRANSIENT" | "PERMANENT" | "TIMEOUT" | "PROCESSING";
+
+export const RETRIED_CATEGORIES: readonly FailureCategory[] = ["TRANSIENT", "TIMEOUT"];
+
+export function isRetried(category: FailureCategory): boolean {
+  return RETRIED_CATEGORIES.includes(category);
+}
+
+/** An Error that carries its category; plain objects, because classes serialize poorly into archives. */
+export type ClassifiedError = Error & { category: FailureCategory };
+
+export function classifiedError(category: FailureCategory, message: string): ClassifiedError {
+  const err = new Error(message) as ClassifiedError;
+  err.name = `Sluice${category.charAt(0)}${category.slice(1).toLowerCase()}Error`;
+  err.category = category;
+  return err;
+}
+
+// AWS error names that mean "try again later": throttling and service-side trouble.
+// Arrays, not Sets: the closure serializer cannot carry a Set into a function archive.
+const TRANSIENT_AWS_ERRORS = [
+  "ProvisionedThroughputExceededException",
+  "ThrottlingException",
+  "Throttling",
+  "RequestLimitExceeded",
+  "TransactionConflictException",
+  "InternalServerError",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "RequestThrottled",
+  "KMSThrottlingException",
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+];
+
+// Errors about our own wiring (missing table, missing permission): not the record's fault, so it
+// is retried and, if the wiring stays broken, lands in the DLQ where it can be redriven once fixed.
+const INFRASTRUCTURE_AWS_ERRORS = [
+  "ResourceNotFoundException",
+  "AccessDeniedException",
+  "UnrecognizedClientException",
+  "InvalidSignatureException",
+  "MissingAuthenticationTokenException",
+  "ExpiredTokenException",
+  "AWS.SimpleQueueService.NonExistentQueue",
+  "QueueDoesNotExist",
+];
+
+const NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"];
+
+/** Decides the category of anything thrown while handling one record. */
+export function classifyFailure(err: unknown): FailureCategory {
+  if (err === null || typeof err !== "object") return "PROCESSING";
+  const e = err as { category?: unknown; name?: unknown; code?: unknown; $retryable?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (typeof e.category === "string" && ["VALIDATION", "TRANSIENT", "PERMANENT", "TIMEOUT", "PROCESSING"].includes(e.category)) {
+    return e.category as FailureCategory;
+  }
+  const name = typeof e.name === "string" ? e.name : "";
+  const code = typeof e.code === "string" ? e.code : "";
+  if (TRANSIENT_AWS_ERRORS.includes(name) || e.$retryable) return "TRANSIENT";
+  if (INFRASTRUCTURE_AWS_ERRORS.includes(name) || INFRASTRUCTURE_AWS_ERRORS.includes(code)) return "TRANSIENT";
+  if (NETWORK_CODES.includes(code) || NETWORK_CODES.includes(name)) return "TRANSIENT";
+  const status = e.$metadata?.httpStatusCode;
+  if (e.$fault === "server" || (typeof status === "number" && status >= 500)) return "TRANSIENT";
+  // A client-side AWS error about this record (e.g. an item over 400 KB) will fail the same way again.
+  if (e.$fault === "client" || (typeof status === "number" && status >= 400)) return "PERMANENT";
+  return "PROCESSING";
+}
+
+/** A short, log-safe reason for storing with a failed record. */
+export function failureReason(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 500);
+  return String(err).slice(0, 500);
+}

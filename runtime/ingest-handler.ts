@@ -1,0 +1,250 @@
+// The ingest function: POST /events and POST /events/batch. Validates, takes the idempotency lease
+// (write 1), queues the event and answers 202 only once the queue has it (docs/adr/0001).
+import { randomUUID } from "node:crypto";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { createDocumentClient, createSqsClient } from "./aws-clients";
+import { createEnvelopeValidator, createEventTypes } from "./event-types";
+import type { EnvelopeValidator } from "./event-types";
+import { createSqsEventQueue } from "./event-queue";
+import type { EventQueue, QueueMessage } from "./event-queue";
+import { createDynamoEventStore } from "./event-store";
+import type { EventStore, StoredRecord } from "./event-store";
+import { headerOf, jsonResponse, problemResponse } from "./http-response";
+import type { HttpResult } from "./http-response";
+import { createLogger } from "./log";
+import type { Logger } from "./log";
+import { prepareBatch, prepareEvent } from "./prepare-event";
+import type { IngestRequest } from "./prepare-event";
+import { problem } from "./problems";
+import type { ProblemBody } from "./problems";
+import { matchRoute, requestLine } from "./routes";
+import type { LambdaContextLike } from "./routes";
+import { readSettings } from "./settings";
+
+export interface IngestDeps {
+  store: EventStore;
+  queue: EventQueue;
+  validator: EnvelopeValidator;
+  maxBodyBytes: number;
+  windowSeconds: number;
+  leaseSeconds: number;
+  log: Logger;
+  /** Epoch milliseconds; injectable so lease expiry can be tested without waiting. */
+  now?: () => number;
+}
+
+export type IngestHandler = (event: APIGatewayProxyEventV2, context: LambdaContextLike) => Promise<HttpResult>;
+
+/** Seconds a client should wait before retrying after a dependency failure. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
+
+type AcquireResult =
+  | { kind: "acquired"; leaseToken: string }
+  | { kind: "replayed" }
+  | { kind: "conflict"; problem: ProblemBody; retryAfter?: number }
+  | { kind: "unavailable"; error: unknown };
+
+function acceptedBody(id: string): { id: string; status: "accepted" } {
+  return { id, status: "accepted" };
+}
+
+function locationOf(id: string): string {
+  return `/events/${id}`;
+}
+
+function unavailable(detail: string, requestId: string): HttpResult {
+  return problemResponse(problem("dependency-unavailable", detail, { requestId }), { "retry-after": String(DEPENDENCY_RETRY_AFTER_SECONDS) });
+}
+
+function errorSummary(err: unknown): Record<string, unknown> {
+  const e = err as { name?: string; message?: string; code?: string };
+  return { errorName: e?.name, errorMessage: e?.message, errorCode: e?.code };
+}
+
+/** Decides what an existing record means for a request that could not take the lease. */
+export function decideConflict(existing: StoredRecord | undefined, hash: string, nowMs: number, requestId: string): AcquireResult {
+  if (!existing) {
+    // The record disappeared between our write and our read: another request just released it.
+    return { kind: "conflict", problem: problem("idempotency-key-in-flight", "another request with this key is being handled; retry shortly", { requestId }), retryAfter: 1 };
+  }
+  if (existing.payloadHash !== hash) {
+    return { kind: "conflict", problem: problem("idempotency-key-reused", "this idempotency key was already used with a different payload", { requestId }) };
+  }
+  if (existing.status === "processed" || existing.status === "failed") return { kind: "replayed" };
+  const leaseLeft = Math.max(1, Math.ceil(((existing.leaseUntil ?? nowMs) - nowMs) / 1000));
+  return {
+    kind: "conflict",
+    problem: problem("idempotency-key-in-flight", "a request with this key is in flight; retry after the indicated delay", { requestId }),
+    retryAfter: leaseLeft,
+  };
+}
+
+export function makeIngestHandler(deps: IngestDeps): IngestHandler {
+  const now = deps.now ?? Date.now;
+
+  const acquire = async (message: QueueMessage, log: Logger): Promise<AcquireResult> => {
+    const nowMs = now();
+    const leaseToken = randomUUID();
+    try {
+      const outcome = await deps.store.acquire(
+        {
+          pk: message.id,
+          payloadHash: message.payloadHash,
+          source: message.event.source,
+          type: message.event.type,
+          receivedAt: message.receivedAt,
+          expiresAt: Math.floor(nowMs / 1000) + deps.windowSeconds,
+          leaseUntil: nowMs + deps.leaseSeconds * 1000,
+          leaseToken,
+        },
+        nowMs,
+      );
+      if (outcome.written) return { kind: "acquired", leaseToken };
+      return decideConflict(outcome.existing, message.payloadHash, now(), message.requestId);
+    } catch (err) {
+      log.error("lease write failed", errorSummary(err));
+      return { kind: "unavailable", error: err };
+    }
+  };
+
+  // Never delete a record we did not acquire: the condition on our token guarantees it.
+  const compensate = async (id: string, leaseToken: string, log: Logger): Promise<void> => {
+    try {
+      const released = await deps.store.release(id, leaseToken);
+      log.warn("lease released after a failed send", { released });
+    } catch (err) {
+      log.error("compensation failed: the record keeps its lease until it expires", errorSummary(err));
+    }
+  };
+
+  const single = async (req: IngestRequest, log: Logger): Promise<HttpResult> => {
+    const prepared = prepareEvent(req, deps);
+    if (!prepared.ok) {
+      log.info("rejected", { status: prepared.problem.status, problem: prepared.problem.type });
+      return problemResponse(prepared.problem);
+    }
+    const message = prepared.message;
+    const elog = log.child({ eventId: message.id, type: message.event.type });
+    const lease = await acquire(message, elog);
+    if (lease.kind === "unavailable") return unavailable("the event store is unavailable; retry later", req.requestId);
+    if (lease.kind === "replayed") {
+      elog.info("replayed");
+      return jsonResponse(202, acceptedBody(message.id), { location: locationOf(message.id), "idempotent-replayed": "true" });
+    }
+    if (lease.kind === "conflict") {
+      elog.info("idempotency conflict", { status: lease.problem.status, problem: lease.problem.type });
+      return problemResponse(lease.problem, lease.retryAfter ? { "retry-after": String(lease.retryAfter) } : {});
+    }
+    try {
+      await deps.queue.send(message);
+    } catch (err) {
+      elog.error("send failed", errorSummary(err));
+      await compensate(message.id, lease.leaseToken, elog);
+      return unavailable("the queue is unavailable; retry later", req.requestId);
+    }
+    elog.info("accepted");
+    return jsonResponse(202, acceptedBody(message.id), { location: locationOf(message.id) });
+  };
+
+  type ItemResult = { index: number; id?: string; status: "accepted" | "replayed" | "rejected" | "failed"; httpStatus: number; problem?: ProblemBody };
+
+  const batch = async (req: IngestRequest, log: Logger): Promise<HttpResult> => {
+    const prepared = prepareBatch(req, deps);
+    if (!prepared.ok) {
+      log.info("rejected", { status: prepared.problem.status, problem: prepared.problem.type });
+      return problemResponse(prepared.problem);
+    }
+    const results: ItemResult[] = new Array(prepared.items.length);
+    const toSend: { index: number; message: QueueMessage; leaseToken: string }[] = [];
+    await Promise.all(
+      prepared.items.map(async (item) => {
+        if (!item.ok) {
+          results[item.index] = { index: item.index, status: "rejected", httpStatus: item.problem.status, problem: item.problem };
+          return;
+        }
+        const id = item.message.id;
+        const lease = await acquire(item.message, log.child({ eventId: id, index: item.index }));
+        if (lease.kind === "acquired") toSend.push({ index: item.index, message: item.message, leaseToken: lease.leaseToken });
+        else if (lease.kind === "replayed") results[item.index] = { index: item.index, id, status: "replayed", httpStatus: 202 };
+        else if (lease.kind === "conflict") results[item.index] = { index: item.index, id, status: "rejected", httpStatus: lease.problem.status, problem: lease.problem };
+        else results[item.index] = { index: item.index, id, status: "failed", httpStatus: 503, problem: problem("dependency-unavailable", "the event store is unavailable", { requestId: req.requestId }) };
+      }),
+    );
+    toSend.sort((a, b) => a.index - b.index);
+    let failures: { entryId: string; code: string; message: string; senderFault: boolean }[];
+    try {
+      failures = await deps.queue.sendBatch(toSend.map((s) => ({ entryId: String(s.index), message: s.message })));
+    } catch (err) {
+      log.error("batch send failed", errorSummary(err));
+      failures = toSend.map((s) => ({ entryId: String(s.index), code: "RequestFailed", message: String((err as Error)?.message ?? err), senderFault: false }));
+    }
+    const failedById = new Map(failures.map((f) => [f.entryId, f]));
+    await Promise.all(
+      toSend.map(async (s) => {
+        const id = s.message.id;
+        const failure = failedById.get(String(s.index));
+        if (!failure) {
+          results[s.index] = { index: s.index, id, status: "accepted", httpStatus: 202 };
+          return;
+        }
+        const elog = log.child({ eventId: id, index: s.index });
+        elog.warn("batch entry not queued", { code: failure.code, senderFault: failure.senderFault });
+        await compensate(id, s.leaseToken, elog);
+        results[s.index] = failure.senderFault
+          ? { index: s.index, id, status: "rejected", httpStatus: 422, problem: problem("validation-failed", `the queue refused this event: ${failure.code}`, { requestId: req.requestId }) }
+          : { index: s.index, id, status: "failed", httpStatus: 503, problem: problem("dependency-unavailable", "the queue is unavailable; retry this event", { requestId: req.requestId }) };
+      }),
+    );
+    const counts = { accepted: 0, replayed: 0, rejected: 0, failed: 0 };
+    for (const r of results) counts[r.status]++;
+    log.info("batch handled", counts);
+    if (counts.failed === results.length) return unavailable("the event store or the queue is unavailable; retry the batch", req.requestId);
+    const allGood = counts.accepted + counts.replayed === results.length;
+    return jsonResponse(allGood ? 202 : 207, { items: results });
+  };
+
+  return async (event, context) => {
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    const log = deps.log.child({ requestId, awsRequestId: context.awsRequestId });
+    const { method, path } = requestLine(event);
+    const route = matchRoute("ingest", method, path);
+    if (route.kind === "not-found") {
+      if (route.misrouted) log.warn("request routed to the wrong function", { method, path });
+      return problemResponse(problem("not-found", `no route for ${method} ${path}`, { requestId }));
+    }
+    if (route.kind === "method-not-allowed") {
+      return problemResponse(problem("method-not-allowed", `${method} is not allowed on ${path}`, { requestId }), { allow: route.allow.join(", ") });
+    }
+    const req: IngestRequest = {
+      headers: (event.headers ?? {}) as Record<string, string | undefined>,
+      body: event.body,
+      isBase64Encoded: event.isBase64Encoded,
+      requestId,
+      sourceIp: event.requestContext?.http?.sourceIp,
+      userAgent: event.requestContext?.http?.userAgent ?? headerOf(event.headers, "user-agent"),
+      receivedAt: new Date(now()).toISOString(),
+    };
+    try {
+      return route.name === "postBatch" ? await batch(req, log) : await single(req, log);
+    } catch (err) {
+      // Only a bug gets here; the client still learns to retry rather than seeing a bare 500.
+      log.error("unexpected ingest failure", { ...errorSummary(err), stack: (err as Error)?.stack });
+      return unavailable("the request could not be handled; retry later", requestId);
+    }
+  };
+}
+
+/** Pulumi `callbackFactory`: runs once per cold start, builds the clients and structs. */
+export function ingestFactory(): IngestHandler {
+  const settings = readSettings(process.env, { table: true, queue: true });
+  const registry = createEventTypes({ testEvents: settings.testEvents });
+  return makeIngestHandler({
+    store: createDynamoEventStore(createDocumentClient(), settings.tableName),
+    queue: createSqsEventQueue(createSqsClient(), settings.queueUrl),
+    validator: createEnvelopeValidator(registry, { unknownTypes: settings.unknownTypes }),
+    maxBodyBytes: settings.maxBodyBytes,
+    windowSeconds: settings.windowSeconds,
+    leaseSeconds: settings.leaseSeconds,
+    log: createLogger({ fn: "ingest", stage: settings.stage, version: settings.version }, { level: settings.logLevel }),
+  });
+}

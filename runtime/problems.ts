@@ -1,0 +1,41 @@
+// RFC 9457 problem details: the one place where problem types, titles and statuses are defined.
+import type { FieldError } from "./event-types";
+
+export const PROBLEM_TYPE_PREFIX = "urn:sluice:problem:";
+
+export const PROBLEM_CATALOG = {
+  "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  "payload-too-large": { status: 413, title: "Payload too large" },
+  "invalid-json": { status: 400, title: "Malformed JSON" },
+  "invalid-idempotency-key": { status: 400, title: "Invalid Idempotency-Key header" },
+  "validation-failed": { status: 422, title: "The event does not match its schema" },
+  "idempotency-key-reused": { status: 422, title: "Idempotency key reused with another payload" },
+  "idempotency-key-in-flight": { status: 409, title: "A request with this idempotency key is in flight" },
+  "not-found": { status: 404, title: "Not found" },
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
+  throttled: { status: 429, title: "Too many requests" },
+  "dependency-unavailable": { status: 503, title: "A dependency is unavailable" },
+} as const;
+
+export type ProblemSlug = keyof typeof PROBLEM_CATALOG;
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+}
+
+export function problem(slug: ProblemSlug, detail: string, extra: { errors?: FieldError[]; requestId?: string } = {}): ProblemBody {
+  const entry = PROBLEM_CATALOG[slug];
+  const body: ProblemBody = { type: PROBLEM_TYPE_PREFIX + slug, title: entry.title, status: entry.status, detail };
+  if (extra.requestId) body.instance = `urn:sluice:request:${extra.requestId}`;
+  if (extra.errors) body.errors = extra.errors;
+  return body;
+}
+
+export function slugOf(body: ProblemBody): string {
+  return body.type.startsWith(PROBLEM_TYPE_PREFIX) ? body.type.slice(PROBLEM_TYPE_PREFIX.length) : body.type;
+}
