@@ -1,0 +1,141 @@
+// The retry policy, seen from outside: the CLI runs as a child process against a scripted server.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as net from "node:net";
+import { demoEvent, problem, startFakeApi } from "./fake-api";
+import { logLines, ndjson, runCli, summaryOf } from "./run-cli";
+
+test("503 twice with Retry-After, then 202: retried with the same request, stored once", async () => {
+  const api = await startFakeApi((_req, n) => (n < 2 ? { ...problem(503, "dependency-unavailable", "queue down"), headers: { "content-type": "application/problem+json", "retry-after": String(n) } } : undefined));
+  try {
+    const run = await runCli(["send", "-", "--url", api.url, "--json", "--verbose"], { input: ndjson([demoEvent(1)]) });
+    const s = summaryOf(run);
+    assert.is(run.code, 0, run.stderr);
+    assert.is(s.accepted, 1);
+    assert.is(s.failed, 0);
+    assert.is(s.items[0].attempts, 3);
+    assert.is(api.requests.length, 3);
+    // Every attempt is the same request: same body, so the same source+id key on the server.
+    assert.equal(new Set(api.requests.map((r) => r.body)).size, 1);
+    assert.is(api.stored.size, 1);
+    // The retries are visible, each honouring the server's Retry-After (0 s, then 1 s).
+    const retries = logLines(run).filter((l) => l.msg === "retry");
+    assert.equal(retries.map((l) => [l.attempt, l.cause, l.retryAfterMs, l.delayMs]), [
+      [1, "HTTP 503", 0, 1],
+      [2, "HTTP 503", 1000, 1000],
+    ]);
+    assert.is(retries[0].eventId, "e-1");
+  } finally {
+    await api.close();
+  }
+});
+
+for (const [status, slug] of [[422, "validation-failed"], [400, "invalid-json"], [413, "payload-too-large"], [415, "unsupported-media-type"]] as const) {
+  test(`${status} is not retried: one request, rejected with its reason, exit 1`, async () => {
+    const api = await startFakeApi(() => problem(status, slug, "the event is wrong", status === 422 ? [{ path: "/data/id", message: "Expected an integer" }] : undefined));
+    try {
+      const run = await runCli(["send", "-", "--url", api.url, "--json"], { input: ndjson([demoEvent(1)]) });
+      const s = summaryOf(run);
+      assert.is(run.code, 1);
+      assert.is(api.requests.length, 1);
+      assert.is(s.rejected, 1);
+      assert.is(s.items[0].httpStatus, status);
+      assert.ok(s.items[0].reason.startsWith(slug), s.items[0].reason);
+      if (status === 422) assert.ok(s.items[0].reason.includes("/data/id: Expected an integer"));
+    } finally {
+      await api.close();
+    }
+  });
+}
+
+test("409 in flight and 429 throttled are retried, 429 after its Retry-After", async () => {
+  const api = await startFakeApi((_req, n) =>
+    n === 0 ? problem(409, "idempotency-key-in-flight", "try later") : n === 1 ? { ...problem(429, "throttled", "slow down"), headers: { "retry-after": "0" } } : undefined,
+  );
+  try {
+    const run = await runCli(["send", "-", "--url", api.url, "--json", "--verbose"], { input: ndjson([demoEvent(7)]) });
+    assert.is(run.code, 0, run.stderr);
+    assert.is(summaryOf(run).accepted, 1);
+    assert.equal(logLines(run).filter((l) => l.msg === "retry").map((l) => l.cause), ["HTTP 409", "HTTP 429"]);
+    assert.is(api.stored.size, 1);
+  } finally {
+    await api.close();
+  }
+});
+
+test("a Retry-After beyond the longest wait ends the retries instead of hanging", async () => {
+  const api = await startFakeApi(() => ({ ...problem(503, "dependency-unavailable", "down for a while"), headers: { "retry-after": "3600" } }));
+  try {
+    const run = await runCli(["send", "-", "--url", api.url, "--json"], { input: ndjson([demoEvent(1)]) });
+    assert.is(run.code, 1);
+    assert.is(api.requests.length, 1);
+    assert.is(summaryOf(run).failed, 1);
+  } finally {
+    await api.close();
+  }
+});
+
+test("a 5xx that never clears fails after the retry limit, with exponential backoff", async () => {
+  const api = await startFakeApi(() => problem(500, "internal", "boom"));
+  try {
+    const run = await runCli(["send", "-", "--url", api.url, "--json", "--verbose", "--retries", "2"], { input: ndjson([demoEvent(1)]) });
+    const s = summaryOf(run);
+    assert.is(run.code, 1);
+    assert.is(api.requests.length, 3);
+    assert.is(s.failed, 1);
+    assert.is(s.items[0].attempts, 3);
+    assert.ok(s.items[0].reason.includes("boom"));
+    // Full jitter: each delay lies in [1, base·2^(n-1)] with base 250 ms.
+    const delays = logLines(run).filter((l) => l.msg === "retry").map((l) => l.delayMs);
+    assert.is(delays.length, 2);
+    assert.ok(delays[0] >= 1 && delays[0] <= 250, String(delays));
+    assert.ok(delays[1] >= 1 && delays[1] <= 500, String(delays));
+  } finally {
+    await api.close();
+  }
+});
+
+test("a refused connection is retried as a network error, then reported as failed", async () => {
+  // A port that was free a moment ago and has nothing listening now.
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const run = await runCli(["send", "-", "--url", `http://127.0.0.1:${port}`, "--json", "--verbose", "--retries", "2"], { input: ndjson([demoEvent(1)]) });
+  assert.is(run.code, 1);
+  const s = summaryOf(run);
+  assert.is(s.failed, 1);
+  assert.ok(s.items[0].reason.startsWith("ECONNREFUSED"), s.items[0].reason);
+  assert.equal(logLines(run).filter((l) => l.msg === "retry").map((l) => l.cause), ["ECONNREFUSED", "ECONNREFUSED"]);
+});
+
+test("--batch sends 10 per request; a transiently failed item is retried alone and stored once", async () => {
+  let firstBatch = true;
+  const api = await startFakeApi((req) => {
+    if (req.url !== "/events/batch" || !firstBatch) return undefined;
+    firstBatch = false;
+    const events = JSON.parse(req.body) as any[];
+    // Store all but the fourth, which "finds the queue down".
+    const results = events.map((e, index) => {
+      if (index === 3) return { index, status: "failed", httpStatus: 503, problem: { type: "urn:sluice:problem:dependency-unavailable", status: 503 } };
+      api.stored.set(`${e.source}\n${e.id}`, e);
+      return { index, id: `evt_${e.id}`, status: "accepted", httpStatus: 202 };
+    });
+    return { status: 207, body: { results } };
+  });
+  try {
+    const events = Array.from({ length: 23 }, (_, i) => demoEvent(i));
+    const run = await runCli(["send", "-", "--url", api.url, "--json", "--batch", "--concurrency", "1"], { input: ndjson(events) });
+    const s = summaryOf(run);
+    assert.is(run.code, 0, run.stdout);
+    assert.is(s.accepted, 23);
+    assert.equal(api.requests.map((r) => r.url), ["/events/batch", "/events", "/events/batch", "/events/batch"]);
+    assert.equal(api.requests.filter((r) => r.url === "/events/batch").map((r) => JSON.parse(r.body).length), [10, 10, 3]);
+    assert.is(JSON.parse(api.requests[1].body).id, "e-3");
+    assert.is(api.stored.size, 23);
+  } finally {
+    await api.close();
+  }
+});
+
+test.run();
