@@ -1,0 +1,266 @@
+// Shared by the runtime suites: real dynalite and local-aws-sqs on random loopback ports, the table
+// and queues created through the SDK, API Gateway v2 / SQS event builders, and a poller with the
+// event source mapping's partial-batch semantics.
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  ChangeMessageVisibilityBatchCommand,
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { APIGatewayProxyEventV2, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { randomUUID } from "node:crypto";
+import { localAwsEnv, startDynalite, startSqs, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/servers";
+import type { LocalServer } from "../../local/servers";
+
+export interface Backends {
+  dynamo: LocalServer;
+  sqs: LocalServer;
+  ddb: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  sqsClient: SQSClient;
+  close(): Promise<void>;
+}
+
+export async function startBackends(): Promise<Backends> {
+  const dynamo = await startDynalite();
+  const sqs = await startSqs();
+  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const ddb = new DynamoDBClient({ ...common, endpoint: dynamo.endpoint });
+  const doc = DynamoDBDocumentClient.from(ddb);
+  const sqsClient = new SQSClient({ ...common, endpoint: sqs.endpoint });
+  return {
+    dynamo,
+    sqs,
+    ddb,
+    doc,
+    sqsClient,
+    async close() {
+      ddb.destroy();
+      sqsClient.destroy();
+      await Promise.all([dynamo.close(), sqs.close()]);
+    },
+  };
+}
+
+export async function createTable(b: Backends, name = `events-${randomUUID().slice(0, 8)}`): Promise<string> {
+  await b.ddb.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
+  return name;
+}
+
+export async function createQueues(b: Backends, opts: { maxReceiveCount?: number; name?: string } = {}): Promise<{ queueUrl: string; dlqUrl: string }> {
+  const name = opts.name ?? `events-${randomUUID().slice(0, 8)}`;
+  const dlq = await b.sqsClient.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+  const attrs = await b.sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }));
+  const main = await b.sqsClient.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: "30",
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: attrs.Attributes!.QueueArn, maxReceiveCount: opts.maxReceiveCount ?? 3 }),
+      },
+    }),
+  );
+  return { queueUrl: main.QueueUrl!, dlqUrl: dlq.QueueUrl! };
+}
+
+/** Sets the function environment for a suite; returns the restore function. */
+export function applyEnv(vars: Record<string, string>): () => void {
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+export function functionEnv(b: Backends, tableName: string, queueUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...localAwsEnv({ dynamodb: b.dynamo.endpoint, sqs: b.sqs.endpoint }),
+    SLUICE_STAGE: "test",
+    SLUICE_VERSION: "9.9.9",
+    SLUICE_TABLE_NAME: tableName,
+    SLUICE_QUEUE_URL: queueUrl,
+    SLUICE_MAX_BODY_BYTES: "4096",
+    SLUICE_IDEMPOTENCY_WINDOW_SECONDS: "3600",
+    SLUICE_LEASE_SECONDS: "30",
+    SLUICE_UNKNOWN_TYPES: "reject",
+    SLUICE_TEST_EVENTS: "on",
+    SLUICE_DEMO_SOURCE: "on",
+    SLUICE_LOG_LEVEL: process.env.SLUICE_TEST_LOG_LEVEL ?? "silent",
+    ...extra,
+  };
+}
+
+export function lambdaContext(remainingMs = 30_000): { awsRequestId: string; getRemainingTimeInMillis(): number } {
+  const started = Date.now();
+  return { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => remainingMs - (Date.now() - started) };
+}
+
+export interface ApiCall {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | unknown;
+  base64?: boolean;
+}
+
+/** An HTTP API payload v2 event, as API Gateway builds it for the `$default` stage. */
+export function apiEvent(call: ApiCall): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(call.headers ?? {})) headers[k.toLowerCase()] = v;
+  let body: string | undefined;
+  if (call.body !== undefined) body = typeof call.body === "string" ? call.body : JSON.stringify(call.body);
+  if (body !== undefined && call.base64) body = Buffer.from(body, "utf8").toString("base64");
+  const requestId = randomUUID();
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: call.path,
+    rawQueryString: "",
+    headers,
+    body,
+    isBase64Encoded: Boolean(call.base64),
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "local",
+      domainName: "localhost",
+      domainPrefix: "localhost",
+      http: { method: call.method, path: call.path, protocol: "HTTP/1.1", sourceIp: "198.51.100.7", userAgent: "sluice-tests/1" },
+      requestId,
+      routeKey: "$default",
+      stage: "$default",
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+  } as APIGatewayProxyEventV2;
+}
+
+let counter = 0;
+export function cloudEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter += 1;
+  return {
+    specversion: "1.0",
+    id: `evt-${Date.now()}-${counter}-${randomUUID().slice(0, 6)}`,
+    source: "urn:sluice:tests",
+    type: "sluice.demo.user",
+    data: { id: "42", name: " Ada ", email: "ada@example.com", active: "true" },
+    ...overrides,
+  };
+}
+
+export function postEvent(event: unknown, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
+  return apiEvent({ method: "POST", path: "/events", headers: { "content-type": "application/cloudevents+json", ...headers }, body: event });
+}
+
+export function getEvent(id: string): APIGatewayProxyEventV2 {
+  return apiEvent({ method: "GET", path: `/events/${id}` });
+}
+
+export type Worker = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
+
+export interface PollResult {
+  delivered: number;
+  failed: string[];
+}
+
+/**
+ * One poll of an SQS event source mapping with ReportBatchItemFailures: receive up to `batchSize`,
+ * invoke the worker, delete what succeeded. Failed records are made visible again at once, where
+ * Lambda would wait out the visibility timeout: same semantics, no waiting in tests.
+ */
+export async function pollOnce(b: Backends, queueUrl: string, worker: Worker, opts: { batchSize?: number; remainingMs?: number } = {}): Promise<PollResult> {
+  const out = await b.sqsClient.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: opts.batchSize ?? 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ["All"] }),
+  );
+  const messages = out.Messages ?? [];
+  if (messages.length === 0) return { delivered: 0, failed: [] };
+  const event: SQSEvent = {
+    Records: messages.map((m) => ({
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body!,
+      attributes: {
+        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1",
+        SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+        SenderId: "local",
+        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody ?? "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:local",
+      awsRegion: "us-east-1",
+    })),
+  };
+  const response = await worker(event, lambdaContext(opts.remainingMs ?? 30_000));
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const done = messages.filter((m) => !failed.has(m.MessageId!));
+  const retry = messages.filter((m) => failed.has(m.MessageId!));
+  if (done.length > 0) {
+    await b.sqsClient.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  }
+  if (retry.length > 0) {
+    await b.sqsClient.send(
+      new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: retry.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }),
+    );
+  }
+  return { delivered: messages.length, failed: [...failed] };
+}
+
+/** Polls until the queue yields nothing. */
+export async function drain(b: Backends, queueUrl: string, worker: Worker, opts: { batchSize?: number; remainingMs?: number; maxPolls?: number } = {}): Promise<PollResult[]> {
+  const polls: PollResult[] = [];
+  for (let i = 0; i < (opts.maxPolls ?? 50); i++) {
+    const r = await pollOnce(b, queueUrl, worker, opts);
+    if (r.delivered === 0) break;
+    polls.push(r);
+  }
+  return polls;
+}
+
+export async function queueDepth(b: Backends, queueUrl: string): Promise<number> {
+  const out = await b.sqsClient.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+  );
+  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+/** Receives (and leaves invisible) every message currently in the queue. */
+export async function receiveAll(b: Backends, queueUrl: string): Promise<{ body: string }[]> {
+  const all: { body: string }[] = [];
+  for (;;) {
+    const out = await b.sqsClient.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    if (!out.Messages || out.Messages.length === 0) return all;
+    all.push(...out.Messages.map((m) => ({ body: m.Body! })));
+  }
+}
+
+export async function tableItems(b: Backends, tableName: string): Promise<Record<string, unknown>[]> {
+  const out = await b.ddb.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+  return out.Items ?? [];
+}
+
+export async function storedRecord(b: Backends, tableName: string, id: string): Promise<Record<string, any> | undefined> {
+  const out = await b.doc.send(new GetCommand({ TableName: tableName, Key: { pk: id }, ConsistentRead: true }));
+  return out.Item;
+}
+
+export function json(res: { body?: string }): any {
+  return JSON.parse(res.body ?? "null");
+}
