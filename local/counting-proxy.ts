@@ -47,7 +47,9 @@ export async function startCountingProxy(opts: ProxyOptions): Promise<LocalServe
       const original = await readAll(req);
       const action = actionOf(req.headers, original);
       const body = opts.rewrite ? opts.rewrite(action, original) : original;
-      const headers = { ...req.headers, host: target.host, "content-length": String(body.length) };
+      // The Host header is kept: servers that build URLs from it (SQS queue URLs) then point
+      // callers back at this proxy, so nothing bypasses the count.
+      const headers = { ...req.headers, "content-length": String(body.length) };
       const upstream = http.request(
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
         async (up) => {

@@ -191,7 +191,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         const base = defaultState(args as NewResourceArgs, region, accountId, opts.stack);
         const extra = (await opts.onResource?.(args as NewResourceArgs, base)) ?? {};
         const state = { ...base, ...extra };
-        const id = args.id ?? state.id ?? `${state.name ?? args.name}`;
+        // A new resource arrives with an empty id: the mock is the provider and must make one up.
+        const id = args.id || state.id || `${state.name ?? args.name}`;
         resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, id, custom: args.custom ?? true });
         return { id, state };
       },

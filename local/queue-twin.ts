@@ -73,9 +73,13 @@ export function queueAttributes(inputs: QueueInputs, resolveArn: (arn: string) =
   return attrs;
 }
 
-export async function createQueueTwin(client: SQSClient, name: string, attributes: Record<string, string>): Promise<LocalQueue> {
+/**
+ * Creates the queue. Its URL is given on `publicEndpoint` (the counting proxy): the SDK sends SQS
+ * requests to the host of the queue URL, so that host must be the one that counts them.
+ */
+export async function createQueueTwin(client: SQSClient, name: string, attributes: Record<string, string>, publicEndpoint: string): Promise<LocalQueue> {
   const created = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const url = created.QueueUrl!;
+  const url = new URL(new URL(created.QueueUrl!).pathname, publicEndpoint).toString();
   const got = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
   return { name, url, arn: got.Attributes!.QueueArn!, attributes };
 }
