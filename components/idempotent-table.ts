@@ -90,7 +90,7 @@ export class IdempotentTable extends pulumi.ComponentResource {
     const [name, args, opts] = applyTransform<aws.iam.RolePolicyArgs>(
       this.grantTransform,
       `${grantee.name}-table-${label}`,
-      { role: grantee.role.id, policy: document },
+      { role: grantee.role.name, policy: document },
       { parent: this },
     );
     return new aws.iam.RolePolicy(name, args, opts);

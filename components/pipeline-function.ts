@@ -75,7 +75,7 @@ export class PipelineFunction<E, R> extends pulumi.ComponentResource {
       args.transform?.logPolicy,
       `${name}-logs-access`,
       {
-        role: this.role.id,
+        role: this.role.name,
         policy: policyDocument([
           { actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [pulumi.interpolate`${this.logGroup.arn}:*`] },
         ]),

@@ -8,9 +8,9 @@ import { applyTransform, componentTags, Transform } from "./transform";
 
 export interface QueueWithDlqArgs {
   /** Timeout (seconds) of the function that consumes the queue; visibility is 6 × this + window. Required. */
-  consumerTimeoutSeconds: pulumi.Input<number>;
+  consumerTimeoutSeconds: number;
   /** The consumer's batching window in seconds, added to the visibility timeout. Default 0. */
-  consumerBatchingWindowSeconds?: pulumi.Input<number>;
+  consumerBatchingWindowSeconds?: number;
   /** Receives before a message moves to the DLQ. Default 5. */
   maxReceiveCount?: pulumi.Input<number>;
   /** How long the main queue keeps a message, in seconds. Default 345600 (4 days). */
@@ -22,7 +22,12 @@ export interface QueueWithDlqArgs {
   /** Tags for every child; `component` is added. Default {}. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Per-child escape hatch for what these args do not cover. Default none. */
-  transform?: { queue?: Transform<aws.sqs.QueueArgs>; dlq?: Transform<aws.sqs.QueueArgs>; grant?: Transform<aws.iam.RolePolicyArgs> };
+  transform?: {
+    queue?: Transform<aws.sqs.QueueArgs>;
+    dlq?: Transform<aws.sqs.QueueArgs>;
+    grant?: Transform<aws.iam.RolePolicyArgs>;
+    subscription?: Transform<aws.lambda.EventSourceMappingArgs>;
+  };
 }
 
 export class QueueWithDlq extends pulumi.ComponentResource {
@@ -34,9 +39,13 @@ export class QueueWithDlq extends pulumi.ComponentResource {
   public readonly dlqUrl: pulumi.Output<string>;
   public readonly dlqArn: pulumi.Output<string>;
   public readonly dlqName: pulumi.Output<string>;
-  public readonly visibilityTimeoutSeconds: pulumi.Output<number>;
+  public readonly visibilityTimeoutSeconds: number;
+  private readonly consumerTimeoutSeconds: number;
+  private readonly consumerBatchingWindowSeconds: number;
   private readonly kmsKeyArn: pulumi.Output<string | undefined>;
   private readonly grantTransform?: Transform<aws.iam.RolePolicyArgs>;
+  private readonly subscriptionTransform?: Transform<aws.lambda.EventSourceMappingArgs>;
+  private readonly tags: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: QueueWithDlqArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sluice:components:QueueWithDlq", name, {}, opts);
@@ -44,6 +53,8 @@ export class QueueWithDlq extends pulumi.ComponentResource {
     const tags = componentTags(args.tags, "QueueWithDlq");
     this.kmsKeyArn = pulumi.output(args.kmsKeyArn).apply((k) => (k ? k : undefined));
     this.grantTransform = args.transform?.grant;
+    this.subscriptionTransform = args.transform?.subscription;
+    this.tags = tags;
     const encryption = this.kmsKeyArn.apply((key) =>
       key ? { kmsMasterKeyId: key, sqsManagedSseEnabled: false } : { kmsMasterKeyId: undefined, sqsManagedSseEnabled: true },
     );
@@ -71,9 +82,9 @@ export class QueueWithDlq extends pulumi.ComponentResource {
     );
     this.dlq = new aws.sqs.Queue(dlqName, dlqArgs, dlqOpts);
 
-    this.visibilityTimeoutSeconds = pulumi
-      .all([args.consumerTimeoutSeconds, args.consumerBatchingWindowSeconds ?? 0])
-      .apply(([timeout, window]) => visibilityTimeoutFor(timeout, window));
+    this.consumerTimeoutSeconds = args.consumerTimeoutSeconds;
+    this.consumerBatchingWindowSeconds = args.consumerBatchingWindowSeconds ?? 0;
+    this.visibilityTimeoutSeconds = visibilityTimeoutFor(this.consumerTimeoutSeconds, this.consumerBatchingWindowSeconds);
     const [queueName, queueArgs, queueOpts] = applyTransform<aws.sqs.QueueArgs>(
       args.transform?.queue,
       `${name}-queue`,
@@ -118,11 +129,58 @@ export class QueueWithDlq extends pulumi.ComponentResource {
     const [name, args, opts] = applyTransform<aws.iam.RolePolicyArgs>(
       this.grantTransform,
       `${grantee.name}-queue-${label}`,
-      { role: grantee.role.id, policy: document },
+      { role: grantee.role.name, policy: document },
       { parent: this },
     );
     return new aws.iam.RolePolicy(name, args, opts);
   }
+  /**
+   * Subscribes `consumer` through an event source mapping that reports partial batch failures,
+   * so one failing record is retried alone. The consumer's timeout and window must fit the
+   * visibility timeout this queue was built with.
+   */
+  subscribe(consumer: QueueConsumer, args: QueueSubscriptionArgs = {}): aws.lambda.EventSourceMapping {
+    const window = args.batchingWindowSeconds ?? 0;
+    if (consumer.timeoutSeconds > this.consumerTimeoutSeconds || window > this.consumerBatchingWindowSeconds) {
+      throw new Error(
+        `consumer ${consumer.name} (timeout ${consumer.timeoutSeconds}s, window ${window}s) outlasts the queue's sizing ` +
+          `(timeout ${this.consumerTimeoutSeconds}s, window ${this.consumerBatchingWindowSeconds}s): messages would be redelivered mid-run`,
+      );
+    }
+    const [name, mappingArgs, opts] = applyTransform<aws.lambda.EventSourceMappingArgs>(
+      this.subscriptionTransform,
+      `${consumer.name}-subscription`,
+      {
+        eventSourceArn: this.queue.arn,
+        functionName: consumer.functionName,
+        batchSize: args.batchSize ?? 10,
+        maximumBatchingWindowInSeconds: window,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        scalingConfig: { maximumConcurrency: args.maxConcurrency ?? 5 },
+        tags: this.tags,
+      },
+      { parent: this, dependsOn: args.dependsOn ?? [] },
+    );
+    return new aws.lambda.EventSourceMapping(name, mappingArgs, opts);
+  }
+}
+
+export interface QueueSubscriptionArgs {
+  /** Records per invocation. Default 10. */
+  batchSize?: pulumi.Input<number>;
+  /** Seconds to gather a batch; must not exceed the window the queue was sized with. Default 0. */
+  batchingWindowSeconds?: number;
+  /** Most concurrent invocations this queue may drive (2 to 1000). Default 5. */
+  maxConcurrency?: pulumi.Input<number>;
+  /** Resources the mapping waits for, e.g. the grant that lets the function receive. Default []. */
+  dependsOn?: pulumi.Resource[];
+}
+
+/** The consumer side of a subscription: a function and the timeout the queue must outlast. */
+export interface QueueConsumer {
+  readonly name: string;
+  readonly functionName: pulumi.Output<string>;
+  readonly timeoutSeconds: number;
 }
 
 /** Sending to a KMS-encrypted queue needs a data key; receiving needs to decrypt it. */

@@ -1,0 +1,291 @@
+// The resource graph of index.ts on the dev and the prod config, under Pulumi mocks: the issue's
+// acceptance list, checked on what the program actually registers.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { FUNCTION_PERMISSIONS } from "../../runtime/permissions";
+import { key, ofType, one, runStack, TYPES, type StackRun } from "./harness";
+import type { ResourceRecord } from "../../local/program";
+
+const AWS_DIR = path.resolve(__dirname, "../../node_modules/@pulumi/aws");
+
+/** Does the provider's schema give this resource type a `tags` input? Read from its typings. */
+function taggable(type: string): boolean {
+  const [, mod, name] = type.split(":");
+  const file = path.join(AWS_DIR, `${mod}.d.ts`);
+  const dts = fs.readFileSync(file, "utf8");
+  const start = dts.indexOf(`export interface ${name}Args {`);
+  if (start < 0) throw new Error(`no ${name}Args in ${file}`);
+  const body = dts.slice(start, dts.indexOf("\n}", start));
+  return /\n\s+tags\?:/.test(body);
+}
+
+function statementsOf(policy: ResourceRecord): { Effect: string; Action: string[]; Resource: string[] }[] {
+  const doc = JSON.parse(policy.inputs.policy);
+  return doc.Statement;
+}
+
+function functionByLabel(run: StackRun, label: "ingest" | "worker" | "query"): ResourceRecord {
+  return one(run, TYPES.fn, `sluice-${label}-function`);
+}
+
+function config(run: StackRun, k: string): string {
+  const v = run.config[`sluice:${k}`];
+  if (v === undefined) throw new Error(`no config sluice:${k}`);
+  return v;
+}
+
+for (const stack of ["dev", "prod"]) {
+  const test = suite(`program on ${stack}`);
+  let run: StackRun;
+  test.before(async () => {
+    run = await runStack(stack);
+  });
+
+  test("exports the outputs the local stack, CLI and integration tests read", () => {
+    for (const k of ["apiUrl", "queueUrl", "dlqUrl", "tableName", "alarmTopicArn", "dashboardName", "ingestFunctionName", "workerFunctionName", "queryFunctionName", "stage"]) {
+      assert.type(run.outputs[k], "string", `output ${k}`);
+      assert.ok((run.outputs[k] as string).length > 0, `output ${k} is empty`);
+    }
+    assert.is(run.outputs.stage, stack);
+    assert.is(run.outputs.apiUrl, one(run, TYPES.api).state.apiEndpoint);
+    assert.is(run.outputs.tableName, one(run, TYPES.table).state.name);
+  });
+
+  test("IAM: no wildcard action, no wildcard resource, no managed policy", () => {
+    assert.is(ofType(run, TYPES.attachment).length, 0, "no managed policy attachments");
+    for (const role of ofType(run, TYPES.role)) {
+      assert.not.ok(role.inputs.managedPolicyArns?.length, `${role.name} has managed policies`);
+      assert.not.ok(JSON.stringify(role.inputs).includes("FullAccess"), `${role.name} mentions FullAccess`);
+      assert.equal(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "lambda.amazonaws.com" });
+    }
+    const policies = ofType(run, TYPES.rolePolicy);
+    assert.ok(policies.length >= 8, `expected the per-function policies, found ${policies.length}`);
+    for (const policy of policies) {
+      for (const s of statementsOf(policy)) {
+        assert.is(s.Effect, "Allow");
+        for (const a of s.Action) assert.not.ok(a.includes("*"), `${policy.name}: wildcard action ${a}`);
+        for (const r of s.Resource) {
+          assert.ok(r.startsWith("arn:"), `${policy.name}: resource ${r} is not an ARN`);
+          // Log streams have no names until Lambda creates them: `<log group arn>:*` is the narrowest scope.
+          const scoped = r.endsWith(":*") && r.includes(":log-group:") ? r.slice(0, -2) : r;
+          assert.not.ok(scoped.includes("*"), `${policy.name}: wildcard resource ${r}`);
+        }
+      }
+    }
+  });
+
+  test("IAM: each function gets exactly the actions its handler calls, on its own resources", () => {
+    const table = one(run, TYPES.table);
+    const [queue] = ofType(run, TYPES.queue).filter((q) => q.name === "sluice-events-queue");
+    for (const label of ["ingest", "worker", "query"] as const) {
+      const fn = functionByLabel(run, label);
+      const role = one(run, TYPES.role, `sluice-${label}-role`);
+      assert.is(fn.inputs.role, role.state.arn, `${label} uses its own role`);
+      const mine = ofType(run, TYPES.rolePolicy).filter((p) => p.inputs.role === role.state.name);
+      const granted: Record<string, string[]> = {};
+      for (const s of mine.flatMap(statementsOf)) for (const r of s.Resource) granted[r] = [...(granted[r] ?? []), ...s.Action].sort();
+      const expected: Record<string, string[]> = {
+        [table.state.arn]: [...FUNCTION_PERMISSIONS[label].table].sort(),
+        [`${one(run, TYPES.logGroup, `sluice-${label}-logs`).state.arn}:*`]: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      };
+      if (FUNCTION_PERMISSIONS[label].queue.length > 0) expected[queue.state.arn] = [...FUNCTION_PERMISSIONS[label].queue].sort();
+      assert.equal(granted, expected, `${label} grants`);
+    }
+  });
+
+  test("queues: SSE on both, redrive to the DLQ, redrive-allow from the queue only, DLQ keeps 14 days", () => {
+    const queue = one(run, TYPES.queue, "sluice-events-queue");
+    const dlq = one(run, TYPES.queue, "sluice-events-dlq");
+    for (const q of [queue, dlq]) assert.ok(q.inputs.sqsManagedSseEnabled === true || Boolean(q.inputs.kmsMasterKeyId), `${q.name} unencrypted`);
+    assert.equal(JSON.parse(queue.inputs.redrivePolicy), { deadLetterTargetArn: dlq.state.arn, maxReceiveCount: Number(config(run, "maxReceiveCount")) });
+    assert.equal(JSON.parse(dlq.inputs.redriveAllowPolicy), { redrivePermission: "byQueue", sourceQueueArns: [queue.state.arn] });
+    assert.is(dlq.inputs.messageRetentionSeconds, 1_209_600);
+    assert.is(queue.inputs.messageRetentionSeconds, Number(config(run, "messageRetentionSeconds")));
+  });
+
+  test("queue visibility ≥ 6 × worker timeout (+ batching window)", () => {
+    const queue = one(run, TYPES.queue, "sluice-events-queue");
+    const worker = functionByLabel(run, "worker");
+    const esm = one(run, TYPES.esm);
+    assert.ok(queue.inputs.visibilityTimeoutSeconds >= 6 * worker.inputs.timeout + esm.inputs.maximumBatchingWindowInSeconds);
+    assert.is(worker.inputs.timeout, Number(config(run, "workerTimeoutSeconds")));
+  });
+
+  test("worker event source mapping: partial batch failures, batch, window, concurrency from config", () => {
+    const esm = one(run, TYPES.esm);
+    assert.is(esm.inputs.eventSourceArn, one(run, TYPES.queue, "sluice-events-queue").state.arn);
+    assert.is(esm.inputs.functionName, functionByLabel(run, "worker").state.name);
+    assert.equal(esm.inputs.functionResponseTypes, ["ReportBatchItemFailures"]);
+    assert.is(esm.inputs.batchSize, Number(config(run, "batchSize")));
+    assert.is(esm.inputs.maximumBatchingWindowInSeconds, Number(config(run, "batchingWindowSeconds")));
+    assert.is(esm.inputs.scalingConfig.maximumConcurrency, Number(config(run, "workerMaxConcurrency")));
+  });
+
+  test("table: on demand, pk hash key, TTL on expiresAt", () => {
+    const table = one(run, TYPES.table);
+    assert.is(table.inputs.billingMode, "PAY_PER_REQUEST");
+    assert.is(table.inputs.hashKey, "pk");
+    assert.equal(table.inputs.attributes, [{ name: "pk", type: "S" }]);
+    assert.equal(table.inputs.ttl, { attributeName: "expiresAt", enabled: true });
+  });
+
+  test("functions: nodejs22.x on arm64, explicit log group with retention, env per contract", () => {
+    const fns = ofType(run, TYPES.fn);
+    assert.is(fns.length, 3);
+    for (const fn of fns) {
+      assert.is(fn.inputs.runtime, "nodejs22.x", fn.name);
+      assert.equal(fn.inputs.architectures, ["arm64"], fn.name);
+      const group = ofType(run, TYPES.logGroup).find((g) => g.state.name === fn.inputs.loggingConfig?.logGroup);
+      assert.ok(group, `${fn.name} logs to an explicit group`);
+      assert.is(group!.inputs.retentionInDays, Number(config(run, "logRetentionDays")), `${fn.name} log retention`);
+    }
+    const env = (label: "ingest" | "worker" | "query") => functionByLabel(run, label).inputs.environment.variables as Record<string, string>;
+    const on = (k: string) => (config(run, k) === "true" ? "on" : "off");
+    const table = one(run, TYPES.table).state.name;
+    assert.equal(Object.keys(env("ingest")).sort(), [
+      "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LEASE_SECONDS", "SLUICE_MAX_BODY_BYTES", "SLUICE_QUEUE_URL",
+      "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
+    ]);
+    assert.is(env("ingest").SLUICE_QUEUE_URL, one(run, TYPES.queue, "sluice-events-queue").state.url);
+    assert.is(env("ingest").SLUICE_TABLE_NAME, table);
+    assert.is(env("ingest").SLUICE_TEST_EVENTS, on("testEvents"));
+    assert.is(env("ingest").SLUICE_STAGE, stack);
+    assert.ok(Number(env("ingest").SLUICE_LEASE_SECONDS) > functionByLabel(run, "ingest").inputs.timeout, "lease outlives the ingest timeout");
+    assert.is(env("ingest").SLUICE_MAX_BODY_BYTES, config(run, "maxBodyBytes"));
+    assert.equal(Object.keys(env("worker")).sort(), ["SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION"]);
+    assert.equal(Object.keys(env("query")).sort(), ["SLUICE_DEMO_SOURCE", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_VERSION"]);
+    assert.is(env("query").SLUICE_DEMO_SOURCE, on("demoSource"));
+    for (const label of ["ingest", "worker", "query"] as const) {
+      assert.is(functionByLabel(run, label).inputs.memorySize, Number(config(run, `${label}MemoryMb`)));
+      assert.is(functionByLabel(run, label).inputs.timeout, Number(config(run, `${label}TimeoutSeconds`)));
+    }
+  });
+
+  test("API: routes wired to the right function, stage throttled and access-logged, permissions scoped to this API", () => {
+    const api = one(run, TYPES.api);
+    assert.is(api.inputs.protocolType, "HTTP");
+    const integrationFor = (r: ResourceRecord) => ofType(run, TYPES.integration).find((i) => `integrations/${i.id}` === r.inputs.target);
+    const routes = Object.fromEntries(ofType(run, TYPES.route).map((r) => [r.inputs.routeKey, integrationFor(r)?.inputs.integrationUri]));
+    const invoke = (label: "ingest" | "query") => functionByLabel(run, label).state.invokeArn;
+    const expected: Record<string, string> = {
+      "POST /events": invoke("ingest"),
+      "POST /events/batch": invoke("ingest"),
+      "GET /events/{id}": invoke("query"),
+      "GET /health": invoke("query"),
+      $default: invoke("query"),
+    };
+    if (config(run, "demoSource") === "true") expected["GET /demo/source"] = invoke("query");
+    assert.equal(routes, expected);
+    for (const r of ofType(run, TYPES.route)) assert.is(r.inputs.apiId, api.id);
+    for (const i of ofType(run, TYPES.integration)) {
+      assert.is(i.inputs.integrationType, "AWS_PROXY");
+      assert.is(i.inputs.payloadFormatVersion, "2.0");
+    }
+
+    const stageRes = one(run, TYPES.stage);
+    assert.is(stageRes.inputs.name, "$default");
+    assert.is(stageRes.inputs.autoDeploy, true);
+    assert.is(stageRes.inputs.defaultRouteSettings.throttlingRateLimit, Number(config(run, "throttleRateLimit")));
+    assert.is(stageRes.inputs.defaultRouteSettings.throttlingBurstLimit, Number(config(run, "throttleBurstLimit")));
+    const accessLog = ofType(run, TYPES.logGroup).find((g) => g.state.arn === stageRes.inputs.accessLogSettings.destinationArn);
+    assert.ok(accessLog, "access logs go to an explicit log group");
+    assert.is(accessLog!.inputs.retentionInDays, Number(config(run, "logRetentionDays")));
+    const format = JSON.parse(stageRes.inputs.accessLogSettings.format);
+    assert.is(format.requestId, "$context.requestId");
+    assert.is(format.status, "$context.status");
+
+    const permissions = ofType(run, TYPES.permission);
+    assert.is(permissions.length, 2);
+    for (const p of permissions) {
+      assert.is(p.inputs.principal, "apigateway.amazonaws.com");
+      assert.is(p.inputs.sourceArn, `${api.state.executionArn}/*/*`);
+    }
+    const origins = JSON.parse(config(run, "corsOrigins")) as string[];
+    assert.equal(api.inputs.corsConfiguration?.allowOrigins, origins.length > 0 ? origins : undefined);
+  });
+
+  test("alarms: every alarm has an action on the one topic; each function, queue, DLQ, API and table is watched", () => {
+    const topic = one(run, TYPES.topic);
+    const alarms = ofType(run, TYPES.alarm);
+    for (const a of alarms) {
+      assert.equal(a.inputs.alarmActions, [topic.state.arn], `${a.name} actions`);
+      assert.is(a.inputs.actionsEnabled, true, a.name);
+      assert.ok(a.inputs.alarmDescription, `${a.name} has a description`);
+    }
+    const watched = (metric: string, dim: string, value: string) =>
+      alarms.some((a) => a.inputs.metricName === metric && a.inputs.dimensions?.[dim] === value);
+    for (const fn of ofType(run, TYPES.fn)) {
+      for (const m of ["Errors", "Throttles", "Duration"]) assert.ok(watched(m, "FunctionName", fn.state.name), `${fn.name} ${m}`);
+      const duration = alarms.find((a) => a.inputs.metricName === "Duration" && a.inputs.dimensions.FunctionName === fn.state.name)!;
+      assert.ok(duration.inputs.threshold < fn.inputs.timeout * 1000, "duration alarm fires before the timeout");
+    }
+    assert.ok(watched("ApproximateAgeOfOldestMessage", "QueueName", one(run, TYPES.queue, "sluice-events-queue").state.name));
+    assert.ok(watched("ApproximateNumberOfMessagesVisible", "QueueName", one(run, TYPES.queue, "sluice-events-dlq").state.name));
+    assert.ok(watched("5xx", "ApiId", one(run, TYPES.api).id));
+    assert.ok(watched("WriteThrottleEvents", "TableName", one(run, TYPES.table).state.name));
+    assert.ok(watched("ReadThrottleEvents", "TableName", one(run, TYPES.table).state.name));
+    const email = config(run, "alarmEmail");
+    const subs = ofType(run, TYPES.subscription);
+    assert.equal(subs.map((s) => [s.inputs.protocol, s.inputs.endpoint, s.inputs.topic]), email ? [["email", email, topic.state.arn]] : []);
+  });
+
+  test("dashboard: one per stack, charting every function, the queues, the API and the table", () => {
+    const dash = one(run, TYPES.dashboard);
+    assert.is(dash.inputs.dashboardName, run.outputs.dashboardName);
+    const body = JSON.parse(dash.inputs.dashboardBody);
+    const text = JSON.stringify(body);
+    for (const fn of ofType(run, TYPES.fn)) assert.ok(text.includes(fn.state.name), `dashboard charts ${fn.name}`);
+    for (const q of ofType(run, TYPES.queue)) assert.ok(text.includes(`"${q.state.name}"`), `dashboard charts ${q.name}`);
+    assert.ok(text.includes(one(run, TYPES.table).state.name));
+    assert.ok(text.includes(one(run, TYPES.api).id));
+    assert.ok(body.widgets.length >= 10);
+  });
+
+  test("tags (project, stack, component) on every taggable resource; every resource is a component's child", () => {
+    let checked = 0;
+    for (const r of run.resources) {
+      if (!r.type.startsWith("aws:")) continue;
+      assert.ok(run.options.get(key(r.type, r.name))?.parent.includes("sluice:components:"), `${r.name} is parented to a component`);
+      if (!taggable(r.type)) continue;
+      checked++;
+      assert.is(r.inputs.tags?.project, "sluice", `${r.type} ${r.name} project tag`);
+      assert.is(r.inputs.tags?.stack, stack, `${r.type} ${r.name} stack tag`);
+      assert.type(r.inputs.tags?.component, "string", `${r.type} ${r.name} component tag`);
+    }
+    assert.ok(checked >= 25, `only ${checked} taggable resources checked`);
+  });
+
+  test.run();
+}
+
+const protection = suite("protection: prod keeps its data, dev tears down cleanly");
+protection("PITR, deletion protection, protect and retainOnDelete on the table in prod only", async () => {
+  for (const [stack, on] of [["dev", false], ["prod", true]] as const) {
+    const run = await runStack(stack);
+    const table = one(run, TYPES.table);
+    assert.equal(table.inputs.pointInTimeRecovery, { enabled: on }, `${stack} PITR`);
+    assert.is(table.inputs.deletionProtectionEnabled, on, `${stack} deletion protection`);
+    const opts = run.options.get(key(table.type, table.name))!;
+    assert.is(opts.protect, on, `${stack} protect`);
+    assert.is(opts.retainOnDelete, on, `${stack} retainOnDelete`);
+    // Nothing else is protected: dev's `pulumi destroy` must remove everything, logs included.
+    for (const r of run.resources.filter((x) => x !== table)) {
+      assert.not.ok(run.options.get(key(r.type, r.name))?.protect, `${stack}: ${r.name} is protected`);
+      assert.not.ok(run.options.get(key(r.type, r.name))?.retainOnDelete, `${stack}: ${r.name} is retained`);
+    }
+  }
+});
+protection("prod keeps logs and messages longer and serves nothing meant for testing", async () => {
+  const dev = await runStack("dev");
+  const prod = await runStack("prod");
+  assert.ok(one(prod, TYPES.logGroup, "sluice-ingest-logs").inputs.retentionInDays > one(dev, TYPES.logGroup, "sluice-ingest-logs").inputs.retentionInDays);
+  assert.ok(one(prod, TYPES.queue, "sluice-events-queue").inputs.messageRetentionSeconds > one(dev, TYPES.queue, "sluice-events-queue").inputs.messageRetentionSeconds);
+  assert.not.ok(ofType(prod, TYPES.route).some((r) => r.inputs.routeKey === "GET /demo/source"));
+  for (const fn of ofType(prod, TYPES.fn)) {
+    const vars = fn.inputs.environment.variables;
+    assert.not.ok(vars.SLUICE_TEST_EVENTS === "on" || vars.SLUICE_DEMO_SOURCE === "on", `${fn.name} has test features on in prod`);
+  }
+});
+protection.run();
