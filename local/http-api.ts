@@ -5,7 +5,7 @@
 import * as http from "node:http";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { buildEventV2, toHttpResult } from "./http-event";
+import { buildEventV2, requestTime, toHttpResult } from "./http-event";
 import { matchRoute, type RouteDef } from "./http-routes";
 import { TokenBucket } from "./token-bucket";
 import { bump, type LocalMetrics } from "./metrics";
@@ -115,6 +115,8 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
       const origin = req.headers.origin;
       let routeKey = "-";
       let integration: { status?: number; latency?: number; error?: string } = {};
+      // Set when API Gateway itself answers (no route, throttled, too large, function failed).
+      let gatewayError = "";
       let out: { statusCode: number; headers: Record<string, string>; body: Buffer; cookies?: string[] };
 
       const match = matchRoute(spec.routes, method, path);
@@ -132,10 +134,13 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
           body: Buffer.alloc(0),
         };
       } else if (tooLarge) {
+        gatewayError = "Request Entity Too Large";
         out = problem(413, "payload-too-large", "Payload Too Large", `the request body exceeds ${MAX_PAYLOAD_BYTES} bytes, the API's limit`);
       } else if (match.kind === "not-found") {
+        gatewayError = "Not Found";
         out = problem(404, "not-found", "Not Found", `no route for ${method} ${path}`);
       } else if (match.kind === "method-not-allowed") {
+        gatewayError = "Method Not Allowed";
         out = problem(405, "method-not-allowed", "Method Not Allowed", `${path} does not take ${method}`, { allow: match.allow });
         out.headers.allow = match.allow.join(", ");
       } else {
@@ -144,6 +149,7 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
         const bucket = bucketFor(routeKey);
         if (bucket && !bucket.take()) {
           opts.metrics.throttled += 1;
+          gatewayError = "Too Many Requests";
           out = problem(429, "throttled", "Too Many Requests", "the stage's rate limit was exceeded; retry later");
           out.headers["retry-after"] = "1";
         } else {
@@ -166,6 +172,7 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
           } else {
             // What API Gateway answers when the function fails (error, crash or timeout).
             integration = { ...integration, status: 200, error: `${outcome.errorType}: ${outcome.errorMessage}` };
+            gatewayError = "Internal Server Error";
             out = { statusCode: 500, headers: { "content-type": "application/json" }, body: Buffer.from('{"message":"Internal Server Error"}') };
           }
         }
@@ -184,7 +191,7 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
             extendedRequestId: id,
             "identity.sourceIp": req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "",
             "identity.userAgent": req.headers["user-agent"] ?? "",
-            requestTime: new Date(started).toISOString(),
+            requestTime: requestTime(new Date(started)),
             requestTimeEpoch: Math.floor(started / 1000),
             httpMethod: method,
             path,
@@ -194,11 +201,12 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
             responseLength: out.body.length,
             responseLatency: Date.now() - started,
             "integration.status": integration.status ?? "",
+            integrationStatus: integration.status ?? "",
             "integration.latency": integration.latency ?? "",
             integrationLatency: integration.latency ?? "",
             "integration.error": integration.error ?? "",
             integrationErrorMessage: integration.error ?? "",
-            "error.message": out.statusCode >= 400 && out.statusCode !== 500 ? `${out.statusCode}` : "",
+            "error.message": gatewayError,
             apiId: spec.apiId,
             stage: spec.stage,
             domainName,
