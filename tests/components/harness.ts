@@ -31,10 +31,6 @@ function patchMonitor(): void {
       retainOnDelete: Boolean(req.getRetainondelete()),
       parent: String(req.getParent() ?? ""),
     });
-    // The mock monitor passes "" as the import id of every new resource, and local/program.ts keeps
-    // it (`args.id ?? …`), which leaves every resource id unknown and drops each input built from
-    // one (route targets, integration api ids). Present it as absent so ids resolve to names.
-    if (req.getImportid() === "") req.getImportid = () => undefined;
     return original.call(this, req, cb);
   };
 }
