@@ -4,7 +4,6 @@
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import {
-  ChangeMessageVisibilityBatchCommand,
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -179,14 +178,24 @@ export interface PollResult {
   failed: string[];
 }
 
+/** Visibility timeout the test poller receives with: what a failed record waits before its retry. */
+export const POLL_VISIBILITY_SECONDS = 1;
+
 /**
  * One poll of an SQS event source mapping with ReportBatchItemFailures: receive up to `batchSize`,
- * invoke the worker, delete what succeeded. Failed records are made visible again at once, where
- * Lambda would wait out the visibility timeout: same semantics, no waiting in tests.
+ * invoke the worker, delete what succeeded, and leave the failed records to reappear when their
+ * visibility timeout ends (short here), exactly as Lambda does. (Changing their visibility to 0
+ * instead would be faster, but local-aws-sqs counts that as one more receive.)
  */
 export async function pollOnce(b: Backends, queueUrl: string, worker: Worker, opts: { batchSize?: number; remainingMs?: number } = {}): Promise<PollResult> {
   const out = await b.sqsClient.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: opts.batchSize ?? 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ["All"] }),
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: opts.batchSize ?? 10,
+      WaitTimeSeconds: 0,
+      VisibilityTimeout: POLL_VISIBILITY_SECONDS,
+      MessageSystemAttributeNames: ["All"],
+    }),
   );
   const messages = out.Messages ?? [];
   if (messages.length === 0) return { delivered: 0, failed: [] };
@@ -211,25 +220,25 @@ export async function pollOnce(b: Backends, queueUrl: string, worker: Worker, op
   const response = await worker(event, lambdaContext(opts.remainingMs ?? 30_000));
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   const done = messages.filter((m) => !failed.has(m.MessageId!));
-  const retry = messages.filter((m) => failed.has(m.MessageId!));
   if (done.length > 0) {
     await b.sqsClient.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-  }
-  if (retry.length > 0) {
-    await b.sqsClient.send(
-      new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: retry.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }),
-    );
   }
   return { delivered: messages.length, failed: [...failed] };
 }
 
-/** Polls until the queue yields nothing. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until the queue holds nothing, visible or in flight (failed records are waited for). */
 export async function drain(b: Backends, queueUrl: string, worker: Worker, opts: { batchSize?: number; remainingMs?: number; maxPolls?: number } = {}): Promise<PollResult[]> {
   const polls: PollResult[] = [];
-  for (let i = 0; i < (opts.maxPolls ?? 50); i++) {
+  for (let i = 0; i < (opts.maxPolls ?? 200); i++) {
     const r = await pollOnce(b, queueUrl, worker, opts);
-    if (r.delivered === 0) break;
-    polls.push(r);
+    if (r.delivered > 0) {
+      polls.push(r);
+      continue;
+    }
+    if ((await queueDepth(b, queueUrl)) === 0) break;
+    await sleep(100);
   }
   return polls;
 }
@@ -241,14 +250,23 @@ export async function queueDepth(b: Backends, queueUrl: string): Promise<number>
   return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
-/** Receives (and leaves invisible) every message currently in the queue. */
+/**
+ * Takes every message out of the queue (received and deleted). An empty receive is not proof of an
+ * empty queue with local-aws-sqs, so this stops only when the queue's counters say so.
+ */
 export async function receiveAll(b: Backends, queueUrl: string): Promise<{ body: string }[]> {
   const all: { body: string }[] = [];
-  for (;;) {
-    const out = await b.sqsClient.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
-    if (!out.Messages || out.Messages.length === 0) return all;
-    all.push(...out.Messages.map((m) => ({ body: m.Body! })));
+  for (let i = 0; i < 100; i++) {
+    const out = await b.sqsClient.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }));
+    const messages = out.Messages ?? [];
+    if (messages.length > 0) {
+      all.push(...messages.map((m) => ({ body: m.Body! })));
+      await b.sqsClient.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+      continue;
+    }
+    if ((await queueDepth(b, queueUrl)) === 0) return all;
   }
+  throw new Error(`queue ${queueUrl} did not empty`);
 }
 
 export async function tableItems(b: Backends, tableName: string): Promise<Record<string, unknown>[]> {
