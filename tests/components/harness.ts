@@ -16,9 +16,12 @@ export interface StackRun extends ProgramRun {
 const optionsByRun: Map<string, RecordedOptions>[] = [];
 let patched = false;
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 type MockMonitorModule = { MockMonitor: { prototype: { registerResource(req: any, cb: any): Promise<void> } } };
 
+/**
+ * Wraps the mock monitor's registerResource (once per process) to note each resource's options;
+ * it changes nothing the program or the mocks see.
+ */
 function patchMonitor(): void {
   if (patched) return;
   patched = true;
