@@ -58,12 +58,12 @@ export interface KeySources {
 /**
  * The namespaced key: an explicit header wins, then `webhook-id`, then the CloudEvent's own
  * identity (`source` + `id`, which CloudEvents defines as unique per event). Prefixes keep the
- * three spaces apart; the separator is a character none of them can hold unescaped.
+ * three spaces apart; the pair is JSON-encoded so no `source`/`id` split can collide with another.
  */
 export function deriveKey(src: KeySources): string {
   if (src.header !== undefined) return `h:${src.header}`;
   if (src.webhookId !== undefined && src.webhookId.trim() !== "") return `w:${src.webhookId.trim()}`;
-  return `ce:${src.source}\n${src.id}`;
+  return `ce:${JSON.stringify([src.source, src.id])}`;
 }
 
 const EVENT_ID = /^evt_[0-9a-f]{32}$/;

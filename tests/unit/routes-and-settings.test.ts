@@ -1,0 +1,78 @@
+// Routing (404/405, stage prefixes, misrouting), settings, permissions and the lease decision.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { matchRoute, requestLine } from "../../runtime/routes";
+import { readSettings } from "../../runtime/settings";
+import { FUNCTION_PERMISSIONS } from "../../runtime/permissions";
+import { decideConflict } from "../../runtime/ingest-handler";
+import { recordBudgetMs, parseQueueMessage } from "../../runtime/worker-handler";
+import { demoSourceRows } from "../../runtime/demo-source";
+import { createEventTypes } from "../../runtime/event-types";
+
+test("routes: literal before parameter, 405 lists what is allowed, misrouting is a 404", () => {
+  assert.equal(matchRoute("ingest", "POST", "/events/batch"), { kind: "route", name: "postBatch", params: {} });
+  assert.equal(matchRoute("query", "GET", "/events/evt_1"), { kind: "route", name: "getEvent", params: { id: "evt_1" } });
+  assert.equal(matchRoute("query", "GET", "/events/batch"), { kind: "method-not-allowed", allow: ["POST"] });
+  assert.equal(matchRoute("ingest", "DELETE", "/events"), { kind: "method-not-allowed", allow: ["POST"] });
+  assert.equal(matchRoute("ingest", "GET", "/events/x"), { kind: "not-found", misrouted: true });
+  assert.equal(matchRoute("query", "GET", "/other"), { kind: "not-found", misrouted: false });
+});
+
+test("request line: a named stage's prefix and a trailing slash are removed", () => {
+  const ev = { rawPath: "/dev/events/", requestContext: { stage: "dev", http: { method: "post" } } } as unknown as APIGatewayProxyEventV2;
+  assert.equal(requestLine(ev), { method: "POST", path: "/events" });
+});
+
+test("settings: defaults, flags, and clear failures for miswiring", () => {
+  const s = readSettings({ SLUICE_TABLE_NAME: "t", SLUICE_QUEUE_URL: "q", SLUICE_TEST_EVENTS: "on" }, { table: true, queue: true });
+  assert.is(s.unknownTypes, "accept");
+  assert.is(s.testEvents, true);
+  assert.is(s.demoSource, false);
+  assert.ok(s.maxBodyBytes > 0 && s.maxBodyBytes < 256 * 1024);
+  assert.throws(() => readSettings({}, { table: true }), /SLUICE_TABLE_NAME/);
+  assert.throws(() => readSettings({ SLUICE_TABLE_NAME: "t", SLUICE_LEASE_SECONDS: "-1" }), /SLUICE_LEASE_SECONDS/);
+  assert.throws(() => readSettings({ SLUICE_UNKNOWN_TYPES: "maybe" }), /SLUICE_UNKNOWN_TYPES/);
+});
+
+test("permissions: least privilege per function", () => {
+  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem"], queue: [] });
+  assert.ok(FUNCTION_PERMISSIONS.ingest.queue.includes("sqs:SendMessage"));
+  assert.not.ok(FUNCTION_PERMISSIONS.ingest.table.includes("dynamodb:UpdateItem"));
+  assert.not.ok(FUNCTION_PERMISSIONS.worker.table.includes("dynamodb:DeleteItem"));
+  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue]) assert.match(a, /^(dynamodb|sqs):[A-Z][A-Za-z]+$/);
+});
+
+test("conflict decision: reuse beats everything, then replay, then in flight with the lease left", () => {
+  const base = { pk: "evt", payloadHash: "h", status: "accepted" as const, leaseUntil: 10_500 };
+  assert.is(decideConflict({ ...base, payloadHash: "other" }, "h", 0, "r").kind, "conflict");
+  const reuse = decideConflict({ ...base, status: "processed", payloadHash: "other" }, "h", 0, "r");
+  assert.ok(reuse.kind === "conflict" && reuse.problem.status === 422);
+  assert.is(decideConflict({ ...base, status: "processed" }, "h", 0, "r").kind, "replayed");
+  assert.is(decideConflict({ ...base, status: "failed" }, "h", 0, "r").kind, "replayed");
+  const inFlight = decideConflict(base, "h", 0, "r");
+  assert.ok(inFlight.kind === "conflict" && inFlight.problem.status === 409 && inFlight.retryAfter === 11);
+  const gone = decideConflict(undefined, "h", 0, "r");
+  assert.ok(gone.kind === "conflict" && gone.problem.status === 409);
+});
+
+test("worker: per-record budget keeps a margin; queue messages are checked before use", () => {
+  assert.is(recordBudgetMs(30_000), 29_000);
+  assert.is(recordBudgetMs(500), 400);
+  assert.is(parseQueueMessage("{").ok, false);
+  assert.is(parseQueueMessage(JSON.stringify({ v: 1, id: "x" })).ok, false);
+  assert.ok(parseQueueMessage(JSON.stringify({ v: 1, id: "i", key: "k", payloadHash: "h", receivedAt: "t", requestId: "r", event: {} })).ok);
+});
+
+test("demo source: messy rows, some of which the demo user schema repairs and some it refuses", () => {
+  const types = createEventTypes();
+  const rows = demoSourceRows();
+  const refused = rows.filter((row) => !types.validate("sluice.demo.user", row).ok).map((row) => String(row.name));
+  assert.is(rows.length, 12);
+  // Blank name, missing `active`, missing id, "yes" for a boolean, "twelve" for an id.
+  assert.equal(refused, ["   ", "Barbara Liskov", "No Id", "Donald Knuth", "Margaret Hamilton"]);
+  const repaired = types.validate("sluice.demo.user", rows[9]);
+  assert.equal(repaired, { ok: true, value: { id: 10, name: "Frances Allen", email: "fran@example.com", active: true } });
+});
+
+test.run();
