@@ -128,11 +128,19 @@ function pointer(path: readonly (string | number)[]): string {
   return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
 }
 
+// superstruct words a missing field as "Expected a string, but received: undefined" and an
+// unexpected one as "Expected a value of type `never`": say what the producer has to change instead.
+function friendlyMessage(f: { value: unknown; type: string; message: string; path: readonly unknown[] }): string {
+  if (f.type === "never") return "is not a known field";
+  if (f.value === undefined && f.path.length > 0) return "is required";
+  return f.message;
+}
+
 /** Runs a struct with coercion and turns superstruct's failures into `{ path, message }` pairs. */
 export function checkWith<T>(struct: Struct<T, any>, value: unknown, prefix = ""): Validation<T> {
   const [error, coerced] = runStruct(value, struct, { coerce: true });
   if (!error) return { ok: true, value: coerced as T };
-  const errors = error.failures().map((f) => ({ path: prefix + pointer(f.path), message: f.message }));
+  const errors = error.failures().map((f) => ({ path: prefix + pointer(f.path), message: friendlyMessage(f) }));
   return { ok: false, errors };
 }
 

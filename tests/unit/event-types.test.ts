@@ -29,7 +29,12 @@ test("demo user: what cannot be coerced is reported with a path per field", () =
 test("demo user: missing required fields", () => {
   const r = registry.validate("sluice.demo.user", { name: "No Id" });
   assert.is(r.ok, false);
-  if (!r.ok) assert.equal(r.errors.map((e) => e.path).sort(), ["/data/active", "/data/id"]);
+  if (!r.ok) assert.equal(r.errors.sort((a, b) => a.path.localeCompare(b.path)), [
+    { path: "/data/active", message: "is required" },
+    { path: "/data/id", message: "is required" },
+  ]);
+  const extra = registry.validate("sluice.demo.user", { id: 1, name: "A", active: true, nickname: "a" });
+  assert.equal(extra, { ok: false, errors: [{ path: "/data/nickname", message: "is not a known field" }] });
 });
 
 test("telemetry: a numeric string value becomes a number; timestamps must be RFC 3339", () => {
