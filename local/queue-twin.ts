@@ -108,7 +108,7 @@ export async function saveQueuedMessages(client: SQSClient, queues: LocalQueue[]
     const messages: SavedMessage[] = [];
     for (;;) {
       const got = await client.send(
-        new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 43_200, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["MessageGroupId", "MessageDeduplicationId"] }),
+        new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 43_200, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["MessageGroupId", "MessageDeduplicationId"], AttributeNames: ["All"] }),
       );
       const batch = got.Messages ?? [];
       if (batch.length === 0) break;

@@ -31,7 +31,7 @@ export interface PollerDeps {
   log(line: string): void;
 }
 
-/** Long-poll wait per receive. Short, so that stopping never waits on a receive for long. */
+/** Long-poll wait per idle receive (AWS's pollers use 20 s); short, so that stopping never waits long. */
 const RECEIVE_WAIT_SECONDS = 1;
 
 /** The Lambda SQS event record for a received message. */
@@ -124,22 +124,27 @@ export class SqsPoller {
         WaitTimeSeconds: waitSeconds,
         MessageAttributeNames: ["All"],
         MessageSystemAttributeNames: ["All"],
+        // local-aws-sqs reads only the older name; AWS accepts both.
+        AttributeNames: ["All"],
       }),
     );
     return out.Messages ?? [];
   }
 
   private async collect(): Promise<Message[]> {
-    const batch: Message[] = [];
-    const first = await this.receive(this.spec.batchSize, RECEIVE_WAIT_SECONDS);
-    if (first.length === 0) return batch;
-    batch.push(...first);
+    // local-aws-sqs holds a long poll open until it can fill MaxNumberOfMessages (AWS answers as
+    // soon as it has any), so: a long poll for one message to wake up on the first arrival, then
+    // short polls to fill the batch, for at most the batching window.
+    const batch = await this.receive(1, RECEIVE_WAIT_SECONDS);
+    if (batch.length === 0) return batch;
     const deadline = Date.now() + this.spec.batchingWindowSeconds * 1000;
-    while (batch.length < this.spec.batchSize && Date.now() < deadline && !this.stopping) {
-      const wait = Math.min(RECEIVE_WAIT_SECONDS, Math.floor((deadline - Date.now()) / 1000));
-      const more = await this.receive(this.spec.batchSize - batch.length, Math.max(0, wait));
+    while (batch.length < this.spec.batchSize && !this.stopping) {
+      const more = await this.receive(this.spec.batchSize - batch.length, 0);
       batch.push(...more);
-      if (more.length === 0 && wait === 0) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, deadline - Date.now()))));
+      if (more.length > 0) continue;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await new Promise((r) => setTimeout(r, Math.min(100, left)));
     }
     return batch;
   }

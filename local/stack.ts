@@ -63,6 +63,8 @@ export interface LocalStack {
   resources: ResourceSummary[];
   /** Process ids of the running function instances. */
   functionPids(): number[];
+  /** The local AWS endpoints (the counting proxies), for tools and tests that look inside. */
+  endpoints: { dynamodb: string; sqs: string };
 }
 
 const EMULATED: Record<string, string> = {
@@ -365,6 +367,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       stop,
       resources,
       functionPids: () => [...hosts.values()].flatMap((h) => h.pids()),
+      endpoints: { dynamodb: ddbProxy.endpoint, sqs: sqsProxy.endpoint },
     };
   } catch (err) {
     await cleanup();
