@@ -48,7 +48,7 @@ test("no module-level declaration shadows a Node global", () => {
 
 test("no module-level struct, client, Set, Map or class instance (they do not serialize)", () => {
   for (const { file, text } of sources) {
-    for (const m of text.matchAll(/^(?:export\s+)?(?:const|let|var)\s+\w+(?::[^=]+)?=\s*(new\s+\w+|object\(|type\(|string\(|coerce\(|\w+Client\b)/gm)) {
+    for (const m of text.matchAll(/^(?:export\s+)?(?:const|let|var)\s+\w+\s*(?::[^=]+)?=\s*(new\s+\w+|object\(|type\(|string\(|coerce\(|\w+Client\b)/gm)) {
       assert.unreachable(`${file}: module-level value built with ${m[1]}`);
     }
   }
