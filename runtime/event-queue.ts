@@ -16,6 +16,19 @@ export interface QueueMessage {
   event: CloudEventRecord;
 }
 
+/** SQS's message size limit (the classic 256 KiB; queues may allow more, none allow less). */
+export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
+
+// SQS accepts only #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF. JSON.stringify escapes
+// the control characters and lone surrogates, but leaves U+FFFE and U+FFFF as they are: escaping
+// them keeps the JSON identical in meaning and stops SQS refusing an event a client sent in good faith.
+const SQS_FORBIDDEN_IN_JSON = /[\uFFFE\uFFFF]/g;
+
+/** The message body as sent: JSON that SQS accepts for any event. */
+export function encodeMessageBody(message: QueueMessage): string {
+  return JSON.stringify(message).replace(SQS_FORBIDDEN_IN_JSON, (c) => "\\u" + c.charCodeAt(0).toString(16));
+}
+
 export interface BatchFailure {
   entryId: string;
   code: string;
@@ -32,14 +45,14 @@ export interface EventQueue {
 export function createSqsEventQueue(sqs: SQSClient, queueUrl: string): EventQueue {
   return {
     async send(message) {
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: encodeMessageBody(message) }));
     },
     async sendBatch(entries) {
       if (entries.length === 0) return [];
       const out = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: entries.map((e) => ({ Id: e.entryId, MessageBody: JSON.stringify(e.message) })),
+          Entries: entries.map((e) => ({ Id: e.entryId, MessageBody: encodeMessageBody(e.message) })),
         }),
       );
       const sent = new Set((out.Successful ?? []).map((s) => s.Id));

@@ -2,6 +2,7 @@
 // idempotency key, event id, payload hash and enrichment, in that order. The bench times this.
 import type { CloudEventRecord, EnvelopeValidator } from "./event-types";
 import { deriveKey, eventIdForKey, parseIdempotencyKey, payloadHash } from "./idempotency-key";
+import { encodeMessageBody, SQS_MAX_MESSAGE_BYTES } from "./event-queue";
 import type { QueueMessage } from "./event-queue";
 import { problem } from "./problems";
 import type { ProblemBody } from "./problems";
@@ -89,6 +90,13 @@ function validationProblem(stage: "envelope" | "data", errors: { path: string; m
   return problem("validation-failed", what, { errors, requestId });
 }
 
+/** An event under the body limit can still make a message over SQS's limit once enriched. */
+function oversizedMessage(message: QueueMessage, requestId: string): ProblemBody | undefined {
+  const bytes = Buffer.byteLength(encodeMessageBody(message), "utf8");
+  if (bytes <= SQS_MAX_MESSAGE_BYTES) return undefined;
+  return problem("payload-too-large", `the event makes a ${bytes}-byte queue message; the limit is ${SQS_MAX_MESSAGE_BYTES}`, { requestId });
+}
+
 function enrich(req: IngestRequest, event: CloudEventRecord, asReceived: unknown, key: string): QueueMessage {
   const id = eventIdForKey(key);
   const message: QueueMessage = {
@@ -135,7 +143,10 @@ export function prepareEvent(req: IngestRequest, deps: PrepareDeps): Prepared {
     parsedKey = parsed.key;
   }
   const key = deriveKey({ header: parsedKey, webhookId: headerOf(req.headers, "webhook-id"), source: checked.value.source, id: checked.value.id });
-  return { ok: true, message: enrich(req, checked.value, asReceived, key) };
+  const message = enrich(req, checked.value, asReceived, key);
+  const tooBig = oversizedMessage(message, req.requestId);
+  if (tooBig) return { ok: false, problem: tooBig };
+  return { ok: true, message };
 }
 
 export type PreparedItem = { index: number; ok: true; message: QueueMessage } | { index: number; ok: false; problem: ProblemBody };
@@ -180,7 +191,10 @@ export function prepareBatch(req: IngestRequest, deps: PrepareDeps): PreparedBat
     const checked = deps.validator.validate(raw);
     if (!checked.ok) return { index, ok: false, problem: validationProblem(checked.stage, checked.errors, req.requestId) };
     const key = deriveKey({ source: checked.value.source, id: checked.value.id });
-    return { index, ok: true, message: enrich(req, checked.value, raw, key) };
+    const message = enrich(req, checked.value, raw, key);
+    const tooBig = oversizedMessage(message, req.requestId);
+    if (tooBig) return { index, ok: false, problem: tooBig };
+    return { index, ok: true, message };
   });
   return { ok: true, items };
 }

@@ -83,6 +83,18 @@ test("happy path: 202 with Location, queued, processed by the worker, GET shows 
   assert.ok(typeof rec?.expiresAt === "number" && rec.expiresAt > Date.now() / 1000, "TTL attribute set in the future");
 });
 
+// local-aws-sqs does not enforce SQS's character rule, so this proves the round trip only; that the
+// body is escaped is proven in tests/unit/prepare-event.test.ts.
+test("characters SQS refuses (U+FFFE, U+FFFF) come back intact after queue and worker", async (ctx) => {
+  const ev = cloudEvent({ type: "sluice.webhook.received", data: { provider: "acme", event: "odd", payload: { text: "a\uFFFEb\uFFFFc" } } });
+  const res = await ctx.ingest(postEvent(ev), lambdaContext());
+  assert.is(res.statusCode, 202, res.body);
+  await drain(ctx.b, ctx.queueUrl, ctx.worker);
+  const view = json(await ctx.query(getEvent(json(res).id), lambdaContext()));
+  assert.is(view.status, "processed");
+  assert.is(view.event.data.payload.text, "a\uFFFEb\uFFFFc");
+});
+
 test("replay: the same key and payload after processing gives the same 202 and body, with Idempotent-Replayed", async (ctx) => {
   const ev = cloudEvent();
   const first = await ctx.ingest(postEvent(ev, { "idempotency-key": '"order-7781"' }), lambdaContext());

@@ -5,6 +5,7 @@ import { createEnvelopeValidator, createEventTypes } from "../../runtime/event-t
 import { prepareBatch, prepareEvent, parseMediaType } from "../../runtime/prepare-event";
 import type { IngestRequest } from "../../runtime/prepare-event";
 import { problem, PROBLEM_CATALOG, slugOf } from "../../runtime/problems";
+import { encodeMessageBody, SQS_MAX_MESSAGE_BYTES } from "../../runtime/event-queue";
 
 const deps = { validator: createEnvelopeValidator(createEventTypes(), { unknownTypes: "reject" }), maxBodyBytes: 300 };
 const event = { specversion: "1.0", id: "e-1", source: "urn:s", type: "sluice.demo.user", data: { id: "1", name: "A", active: "true" } };
@@ -100,6 +101,29 @@ test("batch: per-item results, whole-request problems for the wrong shape", () =
   assert.is(shape([]), 422);
   assert.is(shape([event, "x"]), 422);
   assert.is(shape(Array.from({ length: 11 }, (_, i) => ({ ...event, id: `e-${i}` }))), 413);
+});
+
+test("message bodies escape what SQS refuses and mean the same JSON", () => {
+  const r = prepareEvent(request({ "content-type": "application/json" }, JSON.stringify({ ...event, subject: "a\uFFFEb\uFFFF" })), deps);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const body = encodeMessageBody(r.message);
+  assert.not.match(body, /[\uFFFE\uFFFF]/);
+  assert.ok(body.includes("\\ufffe") && body.includes("\\uffff"));
+  assert.equal(JSON.parse(body), JSON.parse(JSON.stringify(r.message)));
+});
+
+test("an event under the body limit whose queue message would pass SQS's limit is a 413, not a 503 later", () => {
+  const roomy = { ...deps, maxBodyBytes: 1024 * 1024 };
+  const big = { ...event, type: "com.example.unchecked", subject: "s".repeat(SQS_MAX_MESSAGE_BYTES) };
+  const accepting = { validator: createEnvelopeValidator(createEventTypes(), { unknownTypes: "accept" }), maxBodyBytes: roomy.maxBodyBytes };
+  const r = prepareEvent(request({ "content-type": "application/json" }, JSON.stringify(big)), accepting);
+  assert.is(r.ok ? 0 : r.problem.status, 413);
+  const fits = prepareEvent(request({ "content-type": "application/json" }, JSON.stringify({ ...big, subject: "s".repeat(SQS_MAX_MESSAGE_BYTES - 2048) })), accepting);
+  assert.ok(fits.ok);
+  const batch = prepareBatch(request({ "content-type": "application/json" }, JSON.stringify([event, big])), accepting);
+  assert.ok(batch.ok);
+  if (batch.ok) assert.equal(batch.items.map((i) => (i.ok ? 202 : i.problem.status)), [202, 413]);
 });
 
 test("problem bodies follow RFC 9457 with the urn:sluice:problem: prefix", () => {
