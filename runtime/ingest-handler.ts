@@ -61,6 +61,18 @@ function errorSummary(err: unknown): Record<string, unknown> {
   return { errorName: e?.name, errorMessage: e?.message, errorCode: e?.code };
 }
 
+// SQS errors that blame the message itself: retrying cannot help, so the client gets a 4xx.
+const SENDER_REJECTIONS = ["InvalidParameterValue", "InvalidParameterValueException", "MessageTooLong", "InvalidMessageContents"];
+
+/** The problem for a send SQS refused because of the message, or undefined for an outage. */
+export function senderRejection(err: unknown, requestId: string): ProblemBody | undefined {
+  const e = err as { name?: string; Code?: string; message?: string } | null;
+  if (!e || ![e.name, e.Code].some((n) => n !== undefined && SENDER_REJECTIONS.includes(n))) return undefined;
+  const text = String(e.message ?? "");
+  if (/shorter|too long|size/i.test(text)) return problem("payload-too-large", `the queue refused the event for its size: ${text}`, { requestId });
+  return problem("validation-failed", `the queue refused the event: ${text}`, { requestId });
+}
+
 /** Decides what an existing record means for a request that could not take the lease. */
 export function decideConflict(existing: StoredRecord | undefined, hash: string, nowMs: number, requestId: string): AcquireResult {
   if (!existing) {
@@ -140,6 +152,8 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
     } catch (err) {
       elog.error("send failed", errorSummary(err));
       await compensate(message.id, lease.leaseToken, elog);
+      const rejected = senderRejection(err, req.requestId);
+      if (rejected) return problemResponse(rejected);
       return unavailable("the queue is unavailable; retry later", req.requestId);
     }
     elog.info("accepted");
@@ -190,9 +204,12 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
         const elog = log.child({ eventId: id, index: s.index });
         elog.warn("batch entry not queued", { code: failure.code, senderFault: failure.senderFault });
         await compensate(id, s.leaseToken, elog);
-        results[s.index] = failure.senderFault
-          ? { index: s.index, id, status: "rejected", httpStatus: 422, problem: problem("validation-failed", `the queue refused this event: ${failure.code}`, { requestId: req.requestId }) }
-          : { index: s.index, id, status: "failed", httpStatus: 503, problem: problem("dependency-unavailable", "the queue is unavailable; retry this event", { requestId: req.requestId }) };
+        const refused = failure.senderFault ? senderRejection({ name: failure.code, message: failure.message }, req.requestId) : undefined;
+        results[s.index] = refused
+          ? { index: s.index, id, status: "rejected", httpStatus: refused.status, problem: refused }
+          : failure.senderFault
+            ? { index: s.index, id, status: "rejected", httpStatus: 422, problem: problem("validation-failed", `the queue refused this event: ${failure.code}`, { requestId: req.requestId }) }
+            : { index: s.index, id, status: "failed", httpStatus: 503, problem: problem("dependency-unavailable", "the queue is unavailable; retry this event", { requestId: req.requestId }) };
       }),
     );
     const counts = { accepted: 0, replayed: 0, rejected: 0, failed: 0 };

@@ -125,11 +125,20 @@ test("a batch whose SendMessageBatch fails one entry: 207, that item failed and 
   assert.is(res.statusCode, 207, res.body);
   const items = json(res).items;
   assert.equal(items.map((i: { status: string }) => i.status), ["accepted", "rejected", "accepted"]);
-  assert.is(items[1].httpStatus, 422, "the queue refused it for its size: the sender's fault, not a 5xx");
+  assert.is(items[1].httpStatus, 413, "the queue refused it for its size: the sender's fault, not a 5xx");
+  assert.is(items[1].problem.type, "urn:sluice:problem:payload-too-large");
   assert.is(await storedRecord(ctx.b, ctx.table, items[1].id), undefined, "compensated");
   assert.is((await storedRecord(ctx.b, ctx.table, items[0].id))?.status, "accepted");
   const queued = (await receiveAll(ctx.b, small.QueueUrl!)).map((m) => JSON.parse(m.body).id).sort();
   assert.equal(queued, [items[0].id, items[2].id].sort());
+
+  // The same refusal on the single route: a 413 after compensation, not a 503 to retry forever.
+  const lone = cloudEvent({ type: "sluice.webhook.received", data: big.data });
+  const single = await ingest(postEvent(lone), lambdaContext());
+  assert.is(single.statusCode, 413, single.body);
+  assert.is(await storedRecord(ctx.b, ctx.table, eventIdForKey(deriveKey({ source: String(lone.source), id: String(lone.id) }))), undefined, "compensated");
+  assert.is(json(single).type, "urn:sluice:problem:payload-too-large");
+  assert.equal(await receiveAll(ctx.b, small.QueueUrl!), []);
 });
 
 test("lease takeover: a duplicate after an expired lease on the same payload re-sends; another payload is refused", async (ctx) => {
