@@ -1,0 +1,125 @@
+// `npm start` as a user runs it: bad flags exit 2 with a message; a started stack writes its
+// outputs once it takes requests; Ctrl-C (SIGINT to the whole process group, as a terminal sends
+// it) stops it cleanly and leaves no process behind. Local only.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PROJECT_DIR } from "../../local/program";
+import { cloudEvent, eventually, httpClient, json, TARGET_ENV } from "./target";
+
+const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
+const TSX = path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
+const START = ["local/start.ts"];
+
+/** Every process below `pid`, found through /proc (detached ones keep their parent link). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie still answers; it is not running any more.
+    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+}
+
+if (deployed) {
+  test.skip("npm start (flags, outputs, Ctrl-C) — skipped: local stack only", () => {});
+} else {
+  for (const [flags, pattern] of [
+    [["--port", "abc"], /--port must be an integer/],
+    [["--stack", "nope"], /unknown stack "nope"/],
+    [["--bogus"], /unknown option "--bogus"/],
+    [["--outputs"], /--outputs needs a value/],
+  ] as const) {
+    test(`bad flags (${flags.join(" ")}) get a clear message and exit 2`, () => {
+      const res = spawnSync(process.execPath, [TSX, ...START, ...flags], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 30_000 });
+      assert.is(res.status, 2, res.stderr);
+      assert.match(res.stderr, pattern);
+      assert.match(res.stderr, /usage: npm start/);
+    });
+  }
+
+  test("Ctrl-C stops a running stack cleanly: in-flight work ends, outputs were written when ready, no process is left behind", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-start-"));
+    const outputs = path.join(tmp, "outputs.json");
+    // Its own process group, so the test can do what a terminal does on Ctrl-C: signal the group.
+    const child = spawn(process.execPath, [TSX, ...START, "--port", "0", "--outputs", outputs, "--data-dir", path.join(tmp, "data")], {
+      cwd: PROJECT_DIR,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.stdout!.resume();
+    try {
+      await eventually("the outputs file", async () => (fs.existsSync(outputs) ? true : undefined), 60_000);
+      const out = JSON.parse(fs.readFileSync(outputs, "utf8")) as { apiUrl: string };
+      assert.match(stderr, new RegExp(`endpoint: ${out.apiUrl.replace(/[.]/g, "\\.")}`));
+      const api = httpClient(out.apiUrl);
+      // The stack answers as soon as the file exists: it was written once ready.
+      const res = await api.post("events", { body: JSON.stringify(cloudEvent()), headers: { "content-type": "application/cloudevents+json" } });
+      assert.is(res.statusCode, 202, res.body);
+      const id = json(res).id as string;
+      await eventually("the event processed", async () => {
+        const r = await api.get(`events/${id}`);
+        return r.statusCode === 200 && json(r).status === "processed" ? true : undefined;
+      });
+      const before = descendants(child.pid!);
+      assert.ok(before.length >= 3, `the stack runs function instances (found ${before.length} processes)`);
+
+      process.kill(-child.pid!, "SIGINT");
+      let timer: NodeJS.Timeout | undefined;
+      const { code } = await Promise.race([
+        exited(child),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no exit after SIGINT:\n${stderr}`)), 30_000))),
+      ]).finally(() => clearTimeout(timer));
+      assert.is(code, 0, stderr);
+      assert.match(stderr, /stopped/);
+      await eventually("every process of the stack to be gone", async () => (before.every((p) => !alive(p)) ? true : undefined), 10_000);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test.run();
+}
