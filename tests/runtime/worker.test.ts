@@ -123,11 +123,11 @@ test("poison records: permanent, processing and validation faults are stored fai
 test("timeout: a record that overruns its deadline is reported for retry and ends in the DLQ", async (ctx) => {
   const id = await accept(ctx, cloudEvent({ type: "sluice.test.fault", data: { mode: "timeout" } }));
   const okId = await accept(ctx, cloudEvent());
-  const first = await pollOnce(ctx.b, ctx.queueUrl, ctx.worker, { remainingMs: 400 });
+  const first = await pollOnce(ctx.b, ctx.queueUrl, ctx.worker, { remainingMs: 1000 });
   assert.is(first.delivered, 2);
   assert.is(first.failed.length, 1);
   assert.is((await storedRecord(ctx.b, ctx.table, okId))?.status, "processed", "the other record is not held back");
-  await drain(ctx.b, ctx.queueUrl, ctx.worker, { remainingMs: 400 });
+  await drain(ctx.b, ctx.queueUrl, ctx.worker, { remainingMs: 1000 });
   const dead = await receiveAll(ctx.b, ctx.dlqUrl);
   assert.equal(dead.map((d) => JSON.parse(d.body).id), [id]);
 });
