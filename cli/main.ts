@@ -68,6 +68,10 @@ async function execute(cmd: Command, io: Io): Promise<number> {
       io.stdout.write(`${(require("../package.json") as { version: string }).version}\n`);
       return 0;
     case "send": {
+      if ((cmd.file === undefined || cmd.file === "-") && (io.stdin as { isTTY?: boolean }).isTTY) {
+        // Waiting silently for a terminal to type NDJSON looks like a hang.
+        throw new UsageError("send reads events from stdin: pass FILE, or pipe NDJSON or a JSON array into it");
+      }
       const rows = parseRows(await readSource(cmd.file, io.stdin).catch((err: Error) => {
         throw new UsageError(`cannot read ${cmd.file ?? "stdin"}: ${err.message}`);
       }));

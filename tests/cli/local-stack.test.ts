@@ -5,6 +5,8 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/client-dynamodb";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/servers";
 import { startLocalStack, type LocalStack } from "../../local/stack";
 import { createClient } from "../../cli/http-client";
 import { mapPool } from "../../cli/pool";
@@ -36,13 +38,37 @@ async function getEvent(id: string): Promise<{ status: number; body: any }> {
   return { status: res.statusCode, body: res.body };
 }
 
-function user(n: number): Record<string, unknown> {
-  return { specversion: "1.0", id: `user-${n}`, source: "urn:test:cli-local-stack", type: "sluice.demo.user", data: { id: n, name: `User ${n}`, active: n % 2 === 0 } };
+function user(n: number, source = "urn:test:cli-local-stack"): Record<string, unknown> {
+  return { specversion: "1.0", id: `user-${n}`, source, type: "sluice.demo.user", data: { id: n, name: `User ${n}`, active: n % 2 === 0 } };
+}
+
+/** Items in the stack's table whose source is `source`, counted by a full scan. */
+async function storedCount(source: string): Promise<number> {
+  const ddb = new DynamoDBClient({ endpoint: stack.endpoints.dynamodb, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  let count = 0;
+  let start: ScanCommandOutput["LastEvaluatedKey"];
+  do {
+    const page = await ddb.send(
+      new ScanCommand({
+        TableName: String(stack.outputs.tableName),
+        Select: "COUNT",
+        FilterExpression: "#s = :s",
+        ExpressionAttributeNames: { "#s": "source" },
+        ExpressionAttributeValues: { ":s": { S: source } },
+        ExclusiveStartKey: start,
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  ddb.destroy();
+  return count;
 }
 
 test("a file of 200 events sent twice: 200 accepted, then 200 replayed (also as a batch), 200 stored", async () => {
   const file = path.join(dir, "users.ndjson");
-  fs.writeFileSync(file, ndjson(Array.from({ length: 200 }, (_, i) => user(i))));
+  const source = "urn:test:cli-two-hundred";
+  fs.writeFileSync(file, ndjson(Array.from({ length: 200 }, (_, i) => user(i, source))));
 
   const first = await runCli(["send", file, ...target(), "--json", "--concurrency", "16"]);
   const s1 = summaryOf(first);
@@ -67,7 +93,8 @@ test("a file of 200 events sent twice: 200 accepted, then 200 replayed (also as 
   const stored = await mapPool(ids, 16, getEvent);
   assert.equal(stored.map((r) => r.status), ids.map(() => 200));
   assert.equal(stored.map((r) => r.body.id), ids);
-  assert.equal(new Set(stored.map((r) => r.body.source)), new Set(["urn:test:cli-local-stack"]));
+  assert.equal(new Set(stored.map((r) => r.body.source)), new Set([source]));
+  assert.is(await storedCount(source), 200);
 });
 
 test("a file with invalid rows: they are rejected with reasons, the rest stored, exit 1", async () => {

@@ -6,7 +6,7 @@ import { retryDelay } from "../../cli/backoff";
 import { parseRows } from "../../cli/input";
 import { eventKey, withStableId } from "../../cli/keys";
 import { problemReason, singleOutcome } from "../../cli/outcome";
-import { renderBar } from "../../cli/progress";
+import { createProgress, renderBar } from "../../cli/progress";
 import { defaultSource, planPull } from "../../cli/pull";
 import { exitCode, summarize } from "../../cli/summary";
 import { UsageError } from "../../cli/target";
@@ -113,6 +113,24 @@ test("exit code: 0 only when nothing was rejected or failed; --strict also count
 
 test("progress bar shows done/total and the counts", () => {
   assert.is(renderBar({ done: 5, total: 10, ok: 4, rejected: 1, failed: 0 }, 10), "█████░░░░░ 5/10 50%  ok 4  rejected 1  failed 0");
+});
+
+test("on a TTY the bar is redrawn in place on stderr and ends with a newline; elsewhere nothing is drawn", () => {
+  const written: string[] = [];
+  const tty = { isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream;
+  const p = createProgress(2, tty);
+  p.tick({ index: 0, outcome: "accepted" });
+  p.tick({ index: 1, outcome: "rejected" });
+  p.done();
+  assert.ok(written.length >= 2);
+  assert.ok(written.slice(0, -1).every((w) => w.startsWith("\r")));
+  assert.match(written.join(""), /2\/2 100%  ok 1  rejected 1  failed 0/);
+  assert.is(written[written.length - 1], "\n");
+  const pipe: string[] = [];
+  const q = createProgress(2, { isTTY: false, write: (s: string) => pipe.push(s) } as unknown as NodeJS.WriteStream);
+  q.tick({ index: 0, outcome: "accepted" });
+  q.done();
+  assert.equal(pipe, []);
 });
 
 test("arguments: defaults, batch, repeated --where, and usage errors", () => {
