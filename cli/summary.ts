@@ -63,8 +63,10 @@ export function renderSummary(s: Summary): string {
   const counts = s.dryRun
     ? `${s.valid} valid, ${s.rejected} invalid (dry run: nothing sent)`
     : `${s.accepted} accepted, ${s.replayed} replayed, ${s.rejected} rejected, ${s.failed} failed`;
-  const pulled = s.command === "pull" ? ` (${s.dropped} dropped as invalid, ${s.filtered} filtered out)` : "";
-  lines.push(`${s.total} events${s.target ? ` → ${s.target}` : ""}: ${counts}${pulled}`);
+  if (s.command === "pull") {
+    lines.push(`${s.total + s.dropped + s.filtered} records pulled: ${s.dropped} dropped as invalid, ${s.filtered} left out by --where, ${s.total} to send`);
+  }
+  lines.push(`${s.total} events${s.target ? ` → ${s.target}` : ""}: ${counts}`);
   const bad = s.items.filter((i) => i.outcome === "rejected" || i.outcome === "failed");
   if (bad.length > 0) {
     lines.push(s.dryRun ? "invalid:" : "not stored:");

@@ -8,7 +8,7 @@ import { eventKey, withStableId } from "../../cli/keys";
 import { problemReason, singleOutcome } from "../../cli/outcome";
 import { createProgress, renderBar } from "../../cli/progress";
 import { defaultSource, planPull } from "../../cli/pull";
-import { exitCode, summarize } from "../../cli/summary";
+import { exitCode, renderSummary, summarize } from "../../cli/summary";
 import { UsageError } from "../../cli/target";
 import { matchesWhere, parseWhere } from "../../cli/where";
 import { deriveKey, eventIdForKey } from "../../runtime/idempotency-key";
@@ -109,6 +109,29 @@ test("exit code: 0 only when nothing was rejected or failed; --strict also count
   const pulled = summarize("pull", [{ index: 0, outcome: "accepted" }], { droppedRecords: [{ index: 1, reason: "x" }] });
   assert.is(exitCode(pulled), 0);
   assert.is(exitCode(pulled, true), 1);
+});
+
+test("the human summary counts every outcome and names what was not stored, and why", () => {
+  const s = summarize(
+    "pull",
+    [
+      { index: 0, eventId: "a", outcome: "accepted" },
+      { index: 2, eventId: "c", outcome: "failed", httpStatus: 503, reason: "dependency-unavailable" },
+    ],
+    { target: "http://api", filtered: 3, droppedRecords: [{ index: 1, reason: "/id: Expected an integer" }] },
+  );
+  assert.is(
+    renderSummary(s),
+    [
+      "6 records pulled: 1 dropped as invalid, 3 left out by --where, 2 to send",
+      "2 events → http://api: 1 accepted, 0 replayed, 0 rejected, 1 failed",
+      "not stored:",
+      "  #3 c failed 503: dependency-unavailable",
+      "dropped records:",
+      "  #2: /id: Expected an integer",
+      "",
+    ].join("\n"),
+  );
 });
 
 test("progress bar shows done/total and the counts", () => {
