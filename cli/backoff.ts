@@ -1,6 +1,9 @@
 // The delay before a retry, plugged into got's `retry.calculateDelay`. got decides *whether* a
 // retry is allowed (limit, methods, status codes, error codes, Retry-After vs maxRetryAfter) and
 // passes 0 as `computedValue` when it is not; this only decides *how long* to wait.
+// got 14 parses Retry-After (seconds or an HTTP date) into `retryAfter` ms, and turns one longer
+// than `maxRetryAfter` into a 0 verdict. A `Retry-After: 0` reaches us as retryAfter 0, which got's
+// own default would ignore in favour of its backoff; here it means "now".
 
 export interface BackoffPolicy {
   /** First retry's upper bound in ms; doubles each attempt. */

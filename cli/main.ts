@@ -9,7 +9,7 @@ import { createProgress } from "./progress";
 import { defaultSource, fetchRecords, planPull, SourceError } from "./pull";
 import { sendEvents, type PreparedEvent } from "./send-events";
 import { fetchStatus } from "./status";
-import { exitCode, renderSummary, summarize, type Dropped } from "./summary";
+import { exitCode, renderSummary, summarize, type Dropped, type Summary } from "./summary";
 import { resolveTarget, UsageError } from "./target";
 
 export interface Io {
@@ -50,12 +50,33 @@ async function deliver(d: Delivery, io: Io): Promise<number> {
     url = await target(d.common, io);
     const client = clientFor(d.common, io);
     const progress = createProgress(d.events.length, io.stderr, io.stderr.isTTY === true && !d.common.json && !d.common.verbose);
-    results = await sendEvents(client, url, d.events, { batchSize: d.sending.batchSize, concurrency: d.sending.concurrency, onResult: (r) => progress.tick(r) });
+    const finished: ItemResult[] = [];
+    // Stopping halfway is safe (every key is stable), so say what was done and that a rerun finishes it.
+    const onInterrupt = () => {
+      progress.done();
+      report(d, io, finished, url, true);
+      io.stderr.write(`sluice: interrupted after ${finished.length} of ${d.events.length} events; rerun the same input to finish (what was stored comes back as replayed)\n`);
+      process.exit(130);
+    };
+    process.once("SIGINT", onInterrupt);
+    try {
+      const onResult = (r: ItemResult) => {
+        finished.push(r);
+        progress.tick(r);
+      };
+      results = await sendEvents(client, url, d.events, { batchSize: d.sending.batchSize, concurrency: d.sending.concurrency, onResult });
+    } finally {
+      process.off("SIGINT", onInterrupt);
+    }
     progress.done();
   }
-  const summary = summarize(d.command, [...d.localRejects, ...results], { target: url, dryRun: d.sending.dryRun, filtered: d.filtered, droppedRecords: d.dropped });
+  return exitCode(report(d, io, results, url, false), d.strict);
+}
+
+function report(d: Delivery, io: Io, results: ItemResult[], url: string | undefined, interrupted: boolean): Summary {
+  const summary = summarize(d.command, [...d.localRejects, ...results], { target: url, dryRun: d.sending.dryRun, filtered: d.filtered, droppedRecords: d.dropped, interrupted });
   io.stdout.write(d.common.json ? `${JSON.stringify(summary)}\n` : renderSummary(summary));
-  return exitCode(summary, d.strict);
+  return summary;
 }
 
 async function execute(cmd: Command, io: Io): Promise<number> {

@@ -22,11 +22,13 @@ export interface Summary {
   /** Pulled records left out by --where. */
   filtered: number;
   dryRun: boolean;
+  /** The run was stopped (SIGINT) before every event had an outcome. */
+  interrupted: boolean;
   items: ItemResult[];
   droppedRecords: Dropped[];
 }
 
-export function summarize(command: string, items: ItemResult[], extra: Partial<Pick<Summary, "target" | "dryRun" | "filtered" | "droppedRecords">> = {}): Summary {
+export function summarize(command: string, items: ItemResult[], extra: Partial<Pick<Summary, "target" | "dryRun" | "filtered" | "droppedRecords" | "interrupted">> = {}): Summary {
   const count = (o: Outcome) => items.filter((i) => i.outcome === o).length;
   const droppedRecords = extra.droppedRecords ?? [];
   return {
@@ -41,6 +43,7 @@ export function summarize(command: string, items: ItemResult[], extra: Partial<P
     dropped: droppedRecords.length,
     filtered: extra.filtered ?? 0,
     dryRun: extra.dryRun ?? false,
+    interrupted: extra.interrupted ?? false,
     items: [...items].sort((a, b) => a.index - b.index),
     droppedRecords,
   };
@@ -66,7 +69,7 @@ export function renderSummary(s: Summary): string {
   if (s.command === "pull") {
     lines.push(`${s.total + s.dropped + s.filtered} records pulled: ${s.dropped} dropped as invalid, ${s.filtered} left out by --where, ${s.total} to send`);
   }
-  lines.push(`${s.total} events${s.target ? ` → ${s.target}` : ""}: ${counts}`);
+  lines.push(`${s.total} events${s.target ? ` → ${s.target}` : ""}${s.interrupted ? " (interrupted)" : ""}: ${counts}`);
   const bad = s.items.filter((i) => i.outcome === "rejected" || i.outcome === "failed");
   if (bad.length > 0) {
     lines.push(s.dryRun ? "invalid:" : "not stored:");

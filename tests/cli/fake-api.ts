@@ -16,8 +16,11 @@ export interface Answer {
   body?: unknown;
 }
 
-/** Decides the answer to the n-th request (0-based) on a path; undefined means "store and 202". */
-export type Script = (req: SeenRequest, n: number) => Answer | undefined;
+/**
+ * Decides the answer to the n-th request (0-based) on a path: undefined means "store and 202",
+ * "hold" leaves the request unanswered until the server closes.
+ */
+export type Script = (req: SeenRequest, n: number) => Answer | "hold" | undefined;
 
 export interface FakeApi {
   url: string;
@@ -36,7 +39,7 @@ export function problem(status: number, slug: string, detail: string, errors?: A
 
 function storeOne(stored: Map<string, unknown>, event: any): Answer {
   const key = `${event.source}\n${event.id}`;
-  const id = `evt_${stored.has(key) ? [...stored.keys()].indexOf(key) : stored.size}`;
+  const id = `evt_${event.id}`;
   if (stored.has(key)) return { status: 202, headers: { "idempotent-replayed": "true" }, body: { id, status: "accepted" } };
   stored.set(key, event);
   return { status: 202, body: { id, status: "accepted" } };
@@ -54,7 +57,9 @@ export async function startFakeApi(script: Script = () => undefined): Promise<Fa
       requests.push(seen);
       const n = counts.get(seen.url) ?? 0;
       counts.set(seen.url, n + 1);
-      let answer = script(seen, n);
+      const scripted = script(seen, n);
+      if (scripted === "hold") return;
+      let answer = scripted;
       if (!answer && seen.url === "/events") answer = storeOne(stored, JSON.parse(body));
       if (!answer && seen.url === "/events/batch") {
         const results = (JSON.parse(body) as any[]).map((e, index) => {

@@ -138,4 +138,28 @@ test("--batch sends 10 per request; a transiently failed item is retried alone a
   }
 });
 
+test("Ctrl-C halfway: the finished events are summarized, a rerun is suggested, exit 130", async () => {
+  // The first event is stored; the second is held unanswered, so the run is mid-flight when stopped.
+  const api = await startFakeApi((_req, n) => (n === 0 ? undefined : "hold"));
+  try {
+    const run = await runCli(["send", "-", "--url", api.url, "--json", "--concurrency", "1"], {
+      input: ndjson([demoEvent(1), demoEvent(2), demoEvent(3)]),
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (api.requests.length < 2) return;
+          clearInterval(poll);
+          child.kill("SIGINT");
+        }, 20);
+      },
+    });
+    assert.is(run.code, 130, run.stderr);
+    const s = summaryOf(run);
+    assert.is(s.interrupted, true);
+    assert.equal([s.total, s.accepted], [1, 1]);
+    assert.match(run.stderr, /interrupted after 1 of 3 events; rerun the same input to finish/);
+  } finally {
+    await api.close();
+  }
+});
+
 test.run();
