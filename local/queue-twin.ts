@@ -74,8 +74,8 @@ export function queueAttributes(inputs: QueueInputs, resolveArn: (arn: string) =
 }
 
 /**
- * Creates the queue. Its URL is given on `publicEndpoint` (the counting proxy): the SDK sends SQS
- * requests to the host of the queue URL, so that host must be the one that counts them.
+ * Creates the queue. Its URL is given on `publicEndpoint`: the SDK sends SQS requests to the host
+ * of the queue URL, so that must be the server's reachable address.
  */
 export async function createQueueTwin(client: SQSClient, name: string, attributes: Record<string, string>, publicEndpoint: string): Promise<LocalQueue> {
   const created = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));

@@ -5,6 +5,7 @@ import * as http from "node:http";
 import * as fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createSqsServer } from "local-aws-sqs";
+import { observeRequests, type RequestObserver } from "./request-counter";
 
 export interface LocalServer {
   /** Base URL, e.g. http://127.0.0.1:4567 */
@@ -17,6 +18,8 @@ export interface ServerOptions {
   /** 0 picks a free port. */
   port?: number;
   host?: string;
+  /** Sees (and may rewrite) every request the server answers; see request-counter.ts. */
+  observer?: RequestObserver;
 }
 
 // Fixed, fake credentials: the local servers accept any signature, and the SDK needs some.
@@ -48,6 +51,7 @@ export async function startDynalite(opts: ServerOptions & { dataDir?: string } =
   const dynalite = require("dynalite") as (o: Record<string, unknown>) => http.Server;
   if (opts.dataDir) fs.mkdirSync(opts.dataDir, { recursive: true });
   const server = dynalite({ path: opts.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  if (opts.observer) observeRequests(server, opts.observer);
   const host = opts.host ?? "127.0.0.1";
   const port = await listen(server, opts.port ?? 0, host);
   return { endpoint: `http://${host}:${port}`, port, close: () => closeServer(server) };
@@ -64,6 +68,7 @@ export async function startSqs(opts: ServerOptions = {}): Promise<LocalServer> {
     // A restarted local stack recreates its queues at once; AWS's 60 s rule would only get in the way.
     emulateQueueCreationLifecycle: false,
   } as Parameters<typeof createSqsServer>[0])) as unknown as http.Server;
+  if (opts.observer) observeRequests(server, opts.observer);
   const port = (server.address() as AddressInfo).port;
   return { endpoint: `http://${host}:${port}`, port, close: () => closeServer(server) };
 }

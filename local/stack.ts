@@ -8,7 +8,6 @@ import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { materializeArchive } from "./archive";
-import { startCountingProxy } from "./counting-proxy";
 import { startHttpApi, type ApiServer, type ApiSpec, type RouteTarget } from "./http-api";
 import type { RouteDef } from "./http-routes";
 import { LambdaHost } from "./lambda-host";
@@ -63,7 +62,7 @@ export interface LocalStack {
   resources: ResourceSummary[];
   /** Process ids of the running function instances. */
   functionPids(): number[];
-  /** The local AWS endpoints (the counting proxies), for tools and tests that look inside. */
+  /** The local AWS endpoints, for tools and tests that look inside. */
   endpoints: { dynamodb: string; sqs: string };
 }
 
@@ -119,22 +118,18 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   };
 
   try {
-    const dynalite = await startDynalite({ dataDir: path.join(dataDir, "dynamodb") });
-    cleanups.push(() => dynalite.close());
-    const sqsServer = await startSqs();
-    cleanups.push(() => sqsServer.close());
-    const ddbProxy = await startCountingProxy({
-      target: dynalite.endpoint,
-      rewrite: askForCapacity,
-      onExchange: (x) => recordDynamoDb(metrics.dynamodb, x.action, x.status, x.requestBody, x.responseBody),
+    // Counted inside the servers: every AWS request of the pipeline, as AWS would bill it.
+    const dynalite = await startDynalite({
+      dataDir: path.join(dataDir, "dynamodb"),
+      observer: { rewrite: askForCapacity, onExchange: (x) => recordDynamoDb(metrics.dynamodb, x.action, x.status, x.requestBody, x.responseBody) },
     });
-    cleanups.push(() => ddbProxy.close());
-    const sqsProxy = await startCountingProxy({ target: sqsServer.endpoint, onExchange: (x) => recordSqs(metrics.sqs, x.action, x.status, x.requestBody) });
-    cleanups.push(() => sqsProxy.close());
-    const awsEnv = localAwsEnv({ dynamodb: ddbProxy.endpoint, sqs: sqsProxy.endpoint });
+    cleanups.push(() => dynalite.close());
+    const sqsServer = await startSqs({ observer: { onExchange: (x) => recordSqs(metrics.sqs, x.action, x.status, x.requestBody) } });
+    cleanups.push(() => sqsServer.close());
+    const awsEnv = localAwsEnv({ dynamodb: dynalite.endpoint, sqs: sqsServer.endpoint });
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 };
-    const ddb = new DynamoDBClient({ ...clientConfig, endpoint: ddbProxy.endpoint });
-    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsProxy.endpoint });
+    const ddb = new DynamoDBClient({ ...clientConfig, endpoint: dynalite.endpoint });
+    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsServer.endpoint });
     cleanups.push(() => {
       ddb.destroy();
       sqs.destroy();
@@ -169,7 +164,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
           switch (args.type) {
             case "aws:sqs/queue:Queue": {
               const name = queueName(String(state.name), inputs as QueueInputs);
-              const q = await createQueueTwin(sqs, name, queueAttributes(inputs as QueueInputs, localQueueArn), sqsProxy.endpoint);
+              const q = await createQueueTwin(sqs, name, queueAttributes(inputs as QueueInputs, localQueueArn), sqsServer.endpoint);
               queues.push(q);
               return { name: q.name, url: q.url, arn: q.arn, id: q.url };
             }
@@ -367,7 +362,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       stop,
       resources,
       functionPids: () => [...hosts.values()].flatMap((h) => h.pids()),
-      endpoints: { dynamodb: ddbProxy.endpoint, sqs: sqsProxy.endpoint },
+      endpoints: { dynamodb: dynalite.endpoint, sqs: sqsServer.endpoint },
     };
   } catch (err) {
     await cleanup();
