@@ -39,6 +39,8 @@ export interface ServiceMetrics {
   requestBytes: number;
   /** SQS bills each 64 KB chunk of a request's payload as one request: this is that count. */
   billedRequests: number;
+  /** ReceiveMessage calls that returned nothing (idle polling; billed on AWS too). */
+  emptyReceives: number;
 }
 
 export interface LocalMetrics {
@@ -61,7 +63,7 @@ export interface LocalMetrics {
 }
 
 export function emptyServiceMetrics(): ServiceMetrics {
-  return { requests: 0, byAction: {}, errorsByAction: {}, requestBytes: 0, billedRequests: 0 };
+  return { requests: 0, byAction: {}, errorsByAction: {}, requestBytes: 0, billedRequests: 0, emptyReceives: 0 };
 }
 
 export function emptyMetrics(): LocalMetrics {
@@ -133,6 +135,8 @@ export function recordDynamoDb(m: LocalMetrics["dynamodb"], action: string, stat
   }
 }
 
-export function recordSqs(m: ServiceMetrics, action: string, status: number, requestBody: Buffer): void {
+export function recordSqs(m: ServiceMetrics, action: string, status: number, requestBody: Buffer, responseBody: Buffer): void {
   countRequest(m, action, status, requestBody.length);
+  // JSON protocol answers {"Messages":[…]} when it has any, {} when not.
+  if (action === "ReceiveMessage" && status < 400 && !responseBody.includes('"Messages"') && !responseBody.includes("<Message>")) m.emptyReceives += 1;
 }

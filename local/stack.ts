@@ -104,6 +104,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const projectDir = path.resolve(opts.projectDir ?? PROJECT_DIR);
   const dataDir = path.resolve(opts.dataDir ?? path.join(projectDir, DEFAULT_DATA_DIR));
   const outputsFile = opts.outputsFile ? path.resolve(opts.outputsFile) : undefined;
+  // The file's existence means "ready": a stale one from an earlier run must not say so.
+  if (outputsFile) fs.rmSync(outputsFile, { force: true });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-local-"));
   const metrics = emptyMetrics();
   const cleanups: Array<() => Promise<void> | void> = [() => fs.rmSync(workDir, { recursive: true, force: true })];
@@ -124,7 +126,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       observer: { rewrite: askForCapacity, onExchange: (x) => recordDynamoDb(metrics.dynamodb, x.action, x.status, x.requestBody, x.responseBody) },
     });
     cleanups.push(() => dynalite.close());
-    const sqsServer = await startSqs({ observer: { onExchange: (x) => recordSqs(metrics.sqs, x.action, x.status, x.requestBody) } });
+    const sqsServer = await startSqs({ observer: { onExchange: (x) => recordSqs(metrics.sqs, x.action, x.status, x.requestBody, x.responseBody) } });
     cleanups.push(() => sqsServer.close());
     const awsEnv = localAwsEnv({ dynamodb: dynalite.endpoint, sqs: sqsServer.endpoint });
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 };
@@ -332,6 +334,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       await Promise.all(apiServers.map(({ server }) => server.close()));
       await Promise.all(pollers.map((p) => p.stop()));
       await Promise.all([...hosts.values()].map((h) => h.stop()));
+      if (outputsFile) fs.rmSync(outputsFile, { force: true });
       try {
         const sources = queues.filter((q) => q.attributes.RedrivePolicy !== undefined);
         const saved = await saveQueuedMessages(sqs, [...sources, ...queues.filter((q) => !sources.includes(q))], dataDir);

@@ -108,6 +108,7 @@ if (deployed) {
       ]).finally(() => clearTimeout(timer));
       assert.is(code, 0, stderr);
       assert.match(stderr, /stopped/);
+      assert.not.ok(fs.existsSync(outputs), "the outputs file goes with the stack: it means ready");
       await eventually("every process of the stack to be gone", async () => (before.every((p) => !alive(p)) ? true : undefined), 10_000);
     } finally {
       if (child.exitCode === null && child.signalCode === null) {
