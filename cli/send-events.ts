@@ -24,7 +24,10 @@ export interface SendOptions {
   onResult?: (result: ItemResult) => void;
 }
 
-/** The API's batch limit. */
+/**
+ * The API's batch limit (runtime/prepare-event.ts `MAX_BATCH_EVENTS`; a test keeps them equal).
+ * Not imported: that module would load the SQS client into the CLI.
+ */
 export const MAX_BATCH = 10;
 
 const JSON_CONTENT = "application/cloudevents+json; charset=utf-8";
@@ -106,7 +109,7 @@ async function sendBatch(client: Got, baseUrl: string, chunk: PreparedEvent[], r
     chunk.map(async (e, i) => {
       const item = byIndex.get(i);
       if (!item) return report(finish(e, { outcome: "failed", httpStatus: answer.statusCode, reason: "missing from the batch answer" }, attempts));
-      // A transient per-item failure gets got's full retry policy on its own, with its own key.
+      // A transient per-item failure gets got's full retry policy on its own (same source+id, same key).
       if (isRetryableItem(item)) {
         const single = await sendOne(client, baseUrl, e);
         return report({ ...single, attempts: attempts + (single.attempts ?? 1) });
@@ -116,8 +119,9 @@ async function sendBatch(client: Got, baseUrl: string, chunk: PreparedEvent[], r
   );
 }
 
+/** The per-event answers of a 202/207 batch: `{ items: [{ index, id?, status, httpStatus, problem? }] }`. */
 function batchItems(body: unknown): BatchItemAnswer[] | undefined {
-  const list = Array.isArray(body) ? body : body && typeof body === "object" ? ((body as { results?: unknown; items?: unknown }).results ?? (body as { items?: unknown }).items) : undefined;
+  const list = body && typeof body === "object" ? (body as { items?: unknown }).items : undefined;
   if (!Array.isArray(list)) return undefined;
   return list.filter((x): x is BatchItemAnswer => !!x && typeof x === "object" && typeof (x as BatchItemAnswer).index === "number");
 }

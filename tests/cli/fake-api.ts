@@ -66,7 +66,7 @@ export async function startFakeApi(script: Script = () => undefined): Promise<Fa
           const a = storeOne(stored, e);
           return { index, id: (a.body as any).id, status: a.headers?.["idempotent-replayed"] ? "replayed" : "accepted", httpStatus: 202 };
         });
-        answer = { status: 202, body: { results } };
+        answer = { status: 202, body: { items: results } };
       }
       answer ??= problem(404, "not-found", `no route ${seen.url}`);
       res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });

@@ -121,7 +121,7 @@ test("--batch sends 10 per request; a transiently failed item is retried alone a
       api.stored.set(`${e.source}\n${e.id}`, e);
       return { index, id: `evt_${e.id}`, status: "accepted", httpStatus: 202 };
     });
-    return { status: 207, body: { results } };
+    return { status: 207, body: { items: results } };
   });
   try {
     const events = Array.from({ length: 23 }, (_, i) => demoEvent(i));

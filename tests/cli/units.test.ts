@@ -11,7 +11,9 @@ import { defaultSource, planPull } from "../../cli/pull";
 import { exitCode, renderSummary, summarize } from "../../cli/summary";
 import { UsageError } from "../../cli/target";
 import { matchesWhere, parseWhere } from "../../cli/where";
+import { MAX_BATCH } from "../../cli/send-events";
 import { deriveKey, eventIdForKey } from "../../runtime/idempotency-key";
+import { MAX_BATCH_EVENTS } from "../../runtime/prepare-event";
 
 test("NDJSON: blank lines skipped, bad lines kept as errors with their line number", () => {
   const rows = parseRows('{"a":1}\n\n  \nnot json\r\n{"b":2}\n');
@@ -154,6 +156,10 @@ test("on a TTY the bar is redrawn in place on stderr and ends with a newline; el
   q.tick({ index: 0, outcome: "accepted" });
   q.done();
   assert.equal(pipe, []);
+});
+
+test("--batch packs as many events as the ingest accepts per batch", () => {
+  assert.is(MAX_BATCH, MAX_BATCH_EVENTS);
 });
 
 test("arguments: defaults, batch, repeated --where, and usage errors", () => {
