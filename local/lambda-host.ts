@@ -109,6 +109,9 @@ export class LambdaHost {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     const instance: Instance = { child, alive: true, ready: undefined as never };
+    // A failed send or spawn surfaces as the invocation's error or as 'exit'; without a listener
+    // an 'error' event would bring the whole local stack down.
+    child.on("error", (err) => this.opts.log(JSON.stringify({ level: "error", source: "local", fn: this.spec.logicalName, pid: child.pid, msg: "instance process error", error: err.message })));
     this.all.add(instance);
     this.forward(child.stdout, "info", child.pid);
     this.forward(child.stderr, "error", child.pid);
@@ -148,7 +151,11 @@ export class LambdaHost {
     for (;;) {
       const idle = this.idle.pop();
       if (idle && idle.alive) return { instance: idle, cold: false };
-      if (idle) continue;
+      if (idle) {
+        // It died while idle (a stray error after its last invocation): its slot is free again.
+        this.count -= 1;
+        continue;
+      }
       if (this.count < this.spec.maxInstances) {
         this.count += 1;
         return { instance: this.spawn(), cold: true };
@@ -221,7 +228,9 @@ export class LambdaHost {
       };
       child.on("message", onMessage);
       child.once("exit", onExit);
-      child.send({ type: "invoke", id, event, requestId, functionArn: this.spec.arn, deadline: started + timeoutMs });
+      child.send({ type: "invoke", id, event, requestId, functionArn: this.spec.arn, deadline: started + timeoutMs }, (err) => {
+        if (err) finish({ ok: false, errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: the instance is gone (${err.message})`, timedOut: false, requestId, durationMs: Date.now() - started, coldStart: cold });
+      });
     });
     m.durationMs += outcome.durationMs;
     const billed = Math.ceil(outcome.durationMs) + Math.ceil(initMs);

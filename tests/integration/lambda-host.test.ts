@@ -19,6 +19,7 @@ exports.handler = async (event, context) => {
     case "sleep": await new Promise((r) => setTimeout(r, event.ms)); return { slept: event.ms, started };
     case "throw": { const e = new Error("boom"); e.name = "BoomError"; throw e; }
     case "exit": process.exit(3);
+    case "exit-later": setTimeout(() => process.exit(4), 20); return { bye: true };
     default: return { started };
   }
 };
@@ -120,6 +121,15 @@ test("a crashed instance is replaced", async () => {
   const h = host({ maxInstances: 1 });
   const out = await h.invoke({ action: "exit" });
   assert.is(!out.ok && out.errorType, "Runtime.ExitError");
+  const next = await h.invoke({ action: "hello" });
+  assert.ok(next.ok && next.coldStart);
+});
+
+test("an instance that dies while idle frees its slot for a fresh one", async () => {
+  const h = host({ maxInstances: 1 });
+  const first = await h.invoke({ action: "exit-later" });
+  assert.ok(first.ok);
+  await new Promise((r) => setTimeout(r, 300));
   const next = await h.invoke({ action: "hello" });
   assert.ok(next.ok && next.coldStart);
 });
