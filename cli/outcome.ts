@@ -42,7 +42,7 @@ export function problemReason(problem: unknown, httpStatus?: number): string {
   return errors.length > 0 ? `${head} (${errors.join("; ")})` : head;
 }
 
-/** A 4xx other than 409/429 is the event's fault and will not change on a retry. */
+/** A 4xx other than 408/409/429 is the event's fault and will not change on a retry. */
 export function isRejection(httpStatus: number): boolean {
   return httpStatus >= 400 && httpStatus < 500 && httpStatus !== 409 && httpStatus !== 429 && httpStatus !== 408;
 }
