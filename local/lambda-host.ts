@@ -186,6 +186,10 @@ export class LambdaHost {
 
   private async run(event: unknown, requestId: string): Promise<InvokeOutcome> {
     const m = this.opts.metrics;
+    if (this.spec.maxInstances <= 0) {
+      // Reserved concurrency 0 is how Lambda switches a function off: every invocation is throttled.
+      return { ok: false, errorType: "TooManyRequestsException", errorMessage: "Rate Exceeded. (reserved concurrency is 0)", timedOut: false, requestId, durationMs: 0, coldStart: false };
+    }
     const { instance, cold } = await this.acquire();
     m.invocations += 1;
     let initMs = 0;

@@ -98,6 +98,13 @@ function writeJsonAtomic(file: string, value: unknown): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
+/** Pulumi's mock monitor is process-wide: program runs of concurrent starts take turns. */
+let programTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Starts the local stack of `opts.stack` and resolves once it takes requests. Several stacks may
+ * run in one process (their program runs take turns); each needs its own data dir.
+ */
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const stack = opts.stack ?? "dev";
   const log = opts.log ?? ((line: string) => process.stdout.write(line + "\n"));
@@ -152,11 +159,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     const queues: LocalQueue[] = [];
     const tables: string[] = [];
-    const previousCwd = process.cwd();
-    // Pulumi's closure serializer finds the packages to zip from ./package.json.
-    if (previousCwd !== projectDir) process.chdir(projectDir);
     let run;
+    const previousTurn = programTurn;
+    let endTurn!: () => void;
+    programTurn = new Promise<void>((resolve) => (endTurn = resolve));
+    await previousTurn;
+    const previousCwd = process.cwd();
     try {
+      // Pulumi's closure serializer finds the packages to zip from ./package.json.
+      if (previousCwd !== projectDir) process.chdir(projectDir);
       run = await runProgram({
         stack,
         config: opts.config,
@@ -188,6 +199,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       });
     } finally {
       if (process.cwd() !== previousCwd) process.chdir(previousCwd);
+      endTurn();
     }
     if (apiByName.size === 0) apiServers.splice(0).forEach(({ server }) => void server.close());
 
