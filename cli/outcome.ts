@@ -87,9 +87,12 @@ export function batchItemOutcome(item: BatchItemAnswer): Pick<ItemResult, "outco
   }
 }
 
-/** A batch item that failed for a reason a retry can fix. */
+/**
+ * A batch item not stored for a reason a retry can fix. Judged by its HTTP status, not its label:
+ * the ingest labels a key still in flight (409) "rejected", yet it clears once the first is done.
+ */
 export function isRetryableItem(item: BatchItemAnswer): boolean {
-  if (item.status !== "failed") return false;
-  const s = item.httpStatus ?? 0;
-  return s === 0 || s === 409 || s === 429 || s >= 500;
+  if (item.status === "accepted" || item.status === "replayed") return false;
+  if (item.httpStatus === undefined) return item.status === "failed";
+  return !isRejection(item.httpStatus) && item.httpStatus >= 400;
 }

@@ -109,15 +109,17 @@ test("a refused connection is retried as a network error, then reported as faile
   assert.equal(logLines(run).filter((l) => l.msg === "retry").map((l) => l.cause), ["ECONNREFUSED", "ECONNREFUSED"]);
 });
 
-test("--batch sends 10 per request; a transiently failed item is retried alone and stored once", async () => {
+test("--batch sends 10 per request; transiently refused items (503, 409 in flight) are retried alone, a 422 is not", async () => {
   let firstBatch = true;
   const api = await startFakeApi((req) => {
     if (req.url !== "/events/batch" || !firstBatch) return undefined;
     firstBatch = false;
     const events = JSON.parse(req.body) as any[];
-    // Store all but the fourth, which "finds the queue down".
+    // Store all but three: the queue is down for one, another's key is in flight, one is invalid.
     const results = events.map((e, index) => {
       if (index === 3) return { index, status: "failed", httpStatus: 503, problem: { type: "urn:sluice:problem:dependency-unavailable", status: 503 } };
+      if (index === 5) return { index, status: "rejected", httpStatus: 409, problem: { type: "urn:sluice:problem:idempotency-key-in-flight", status: 409 } };
+      if (index === 6) return { index, status: "rejected", httpStatus: 422, problem: { type: "urn:sluice:problem:validation-failed", status: 422, errors: [{ path: "/data/id", message: "Expected an integer" }] } };
       api.stored.set(`${e.source}\n${e.id}`, e);
       return { index, id: `evt_${e.id}`, status: "accepted", httpStatus: 202 };
     });
@@ -127,12 +129,13 @@ test("--batch sends 10 per request; a transiently failed item is retried alone a
     const events = Array.from({ length: 23 }, (_, i) => demoEvent(i));
     const run = await runCli(["send", "-", "--url", api.url, "--json", "--batch", "--concurrency", "1"], { input: ndjson(events) });
     const s = summaryOf(run);
-    assert.is(run.code, 0, run.stdout);
-    assert.is(s.accepted, 23);
-    assert.equal(api.requests.map((r) => r.url), ["/events/batch", "/events", "/events/batch", "/events/batch"]);
+    assert.is(run.code, 1, run.stdout);
+    assert.equal([s.accepted, s.rejected, s.failed], [22, 1, 0]);
+    assert.is(s.items[6].httpStatus, 422);
+    assert.match(s.items[6].reason, /^validation-failed \(\/data\/id: Expected an integer\)/);
     assert.equal(api.requests.filter((r) => r.url === "/events/batch").map((r) => JSON.parse(r.body).length), [10, 10, 3]);
-    assert.is(JSON.parse(api.requests[1].body).id, "e-3");
-    assert.is(api.stored.size, 23);
+    assert.equal(api.requests.filter((r) => r.url === "/events").map((r) => JSON.parse(r.body).id).sort(), ["e-3", "e-5"]);
+    assert.is(api.stored.size, 22);
   } finally {
     await api.close();
   }
