@@ -84,7 +84,7 @@ export async function createQueueTwin(client: SQSClient, name: string, attribute
   return { name, url, arn: got.Attributes!.QueueArn!, attributes };
 }
 
-interface SavedMessage {
+export interface SavedMessage {
   body: string;
   messageAttributes?: Record<string, MessageAttributeValue>;
   groupId?: string;
@@ -146,26 +146,31 @@ export async function restoreQueuedMessages(client: SQSClient, queues: LocalQueu
       log(JSON.stringify({ level: "warn", source: "local", msg: "saved messages for a queue the program no longer declares: kept in the file", queue: name, count: messages.length }));
       continue;
     }
-    for (let i = 0; i < messages.length; i += 10) {
-      const chunk = messages.slice(i, i + 10);
-      const out = await client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: q.url,
-          Entries: chunk.map((m, j) => ({
-            Id: String(j),
-            MessageBody: m.body,
-            ...(m.messageAttributes ? { MessageAttributes: m.messageAttributes } : {}),
-            ...(m.groupId ? { MessageGroupId: m.groupId } : {}),
-            ...(m.deduplicationId ? { MessageDeduplicationId: m.deduplicationId } : {}),
-          })),
-        }),
-      );
-      if (out.Failed && out.Failed.length > 0) throw new Error(`could not restore ${out.Failed.length} messages to ${name}: ${out.Failed[0].Message}`);
-      count += chunk.length;
-    }
+    await sendMessages(client, q, messages);
+    count += messages.length;
     delete saved[name];
   }
   if (Object.keys(saved).length === 0) fs.rmSync(file);
   else fs.writeFileSync(file, JSON.stringify(saved));
   return count;
+}
+
+/** Sends `messages` to queue `q`, ten per request. */
+export async function sendMessages(client: SQSClient, q: LocalQueue, messages: SavedMessage[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += 10) {
+    const chunk = messages.slice(i, i + 10);
+    const out = await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: q.url,
+        Entries: chunk.map((m, j) => ({
+          Id: String(j),
+          MessageBody: m.body,
+          ...(m.messageAttributes ? { MessageAttributes: m.messageAttributes } : {}),
+          ...(m.groupId ? { MessageGroupId: m.groupId } : {}),
+          ...(m.deduplicationId ? { MessageDeduplicationId: m.deduplicationId } : {}),
+        })),
+      }),
+    );
+    if (out.Failed && out.Failed.length > 0) throw new Error(`could not send ${out.Failed.length} messages to ${q.name}: ${out.Failed[0].Message}`);
+  }
 }

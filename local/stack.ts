@@ -13,7 +13,8 @@ import type { RouteDef } from "./http-routes";
 import { LambdaHost } from "./lambda-host";
 import { askForCapacity, emptyMetrics, recordDynamoDb, recordSqs, snapshot, type FunctionMetrics, type LocalMetrics } from "./metrics";
 import { PROJECT_DIR, runProgram, type ResourceRecord } from "./program";
-import { createQueueTwin, queueAttributes, queueName, restoreQueuedMessages, saveQueuedMessages, type LocalQueue, type QueueInputs } from "./queue-twin";
+import { createQueueTwin, queueAttributes, queueName, restoreQueuedMessages, saveQueuedMessages, sendMessages, type LocalQueue, type QueueInputs } from "./queue-twin";
+import { SqsJournal, type JournaledMessage } from "./sqs-journal";
 import { buildSdkLayer } from "./sdk-layer";
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, localAwsEnv, startDynalite, startSqs, type LocalServer } from "./servers";
 import { SqsPoller } from "./sqs-poller";
@@ -78,6 +79,12 @@ const EMULATED: Record<string, string> = {
   "aws:lambda/permission:Permission": "checked: API may invoke",
 };
 
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}
+
 /** Every SQS ARN is mapped to the local queue of the same name. */
 function localQueueArn(arn: string): string {
   return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${arn.slice(arn.lastIndexOf(":") + 1)}`;
@@ -133,7 +140,24 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       observer: { rewrite: askForCapacity, onExchange: (x) => recordDynamoDb(metrics.dynamodb, x.action, x.status, x.requestBody, x.responseBody) },
     });
     cleanups.push(() => dynalite.close());
-    const sqsServer = await startSqs({ observer: { onExchange: (x) => recordSqs(metrics.sqs, x.action, x.status, x.requestBody, x.responseBody) } });
+    // A journal left behind means the last run did not stop cleanly: what it holds is replayed
+    // below. It is moved aside (not deleted) until that replay is done.
+    const journalFile = SqsJournal.fileIn(dataDir);
+    const replayFile = `${journalFile}.replay`;
+    const unclean = new Map<string, JournaledMessage>();
+    for (const m of [...SqsJournal.pending(path.dirname(replayFile), replayFile), ...SqsJournal.pending(dataDir)]) unclean.set(m.id, m);
+    if (fs.existsSync(journalFile)) fs.renameSync(journalFile, replayFile);
+    const journal = new SqsJournal(journalFile);
+    let stoppedCleanly = false;
+    cleanups.push(() => journal.close(stoppedCleanly));
+    const sqsServer = await startSqs({
+      observer: {
+        onExchange: (x) => {
+          recordSqs(metrics.sqs, x.action, x.status, x.requestBody, x.responseBody);
+          journal.record(x);
+        },
+      },
+    });
     cleanups.push(() => sqsServer.close());
     const awsEnv = localAwsEnv({ dynamodb: dynalite.endpoint, sqs: sqsServer.endpoint });
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 };
@@ -213,6 +237,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // Queued messages saved by the previous run go back before anything polls.
     const restored = await restoreQueuedMessages(sqs, queues, dataDir, log);
     if (restored > 0) log(JSON.stringify({ level: "info", source: "local", msg: "re-sent the messages saved at the last stop", count: restored }));
+    if (unclean.size > 0) {
+      for (const [name, messages] of groupBy([...unclean.values()], (m) => m.queue)) {
+        const q = queues.find((x) => x.name === name);
+        if (!q) continue;
+        await sendMessages(sqs, q, messages.map((m) => ({ body: m.body, messageAttributes: m.attributes as never, groupId: m.groupId, deduplicationId: m.deduplicationId })));
+      }
+      log(JSON.stringify({ level: "warn", source: "local", msg: "the last run did not stop cleanly: re-sent the messages it had accepted and not yet deleted", count: unclean.size }));
+    }
+    fs.rmSync(replayFile, { force: true });
 
     const nodePath = buildSdkLayer(path.join(workDir, "sdk-layer"), projectDir);
     const hosts = new Map<ResourceRecord, LambdaHost>();
@@ -351,6 +384,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         const sources = queues.filter((q) => q.attributes.RedrivePolicy !== undefined);
         const saved = await saveQueuedMessages(sqs, [...sources, ...queues.filter((q) => !sources.includes(q))], dataDir);
         if (saved > 0) log(JSON.stringify({ level: "info", source: "local", msg: "saved the messages still queued; the next start sends them again", count: saved }));
+        stoppedCleanly = true;
       } catch (err) {
         log(JSON.stringify({ level: "error", source: "local", msg: "could not save the queued messages", error: (err as Error).message }));
       }
