@@ -99,6 +99,39 @@ function zeroFunctionMetrics(m: FunctionMetrics): void {
   Object.assign(m, { invocations: 0, errors: 0, timeouts: 0, coldStarts: 0, durationMs: 0, initMs: 0, billedMs: 0, gbSeconds: 0 });
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * One stack per data dir: dynalite's LevelDB cannot be opened twice, and fails late and loudly if
+ * it is. The lock names its holder; a lock whose process is gone is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, "LOCK.local-stack");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: "wx" });
+      return () => fs.rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const holder = Number(fs.readFileSync(file, "utf8"));
+      if (holder && holder !== process.pid && processAlive(holder)) {
+        throw new Error(`the data dir ${dataDir} is in use by process ${holder} (another local stack?): stop it, or pick another --data-dir`);
+      }
+      if (holder === process.pid) throw new Error(`the data dir ${dataDir} is already in use by a local stack in this process: give each its own data dir`);
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not lock the data dir ${dataDir}`);
+}
+
 function writeJsonAtomic(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 4) + "\n");
@@ -120,9 +153,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const outputsFile = opts.outputsFile ? path.resolve(opts.outputsFile) : undefined;
   // The file's existence means "ready": a stale one from an earlier run must not say so.
   if (outputsFile) fs.rmSync(outputsFile, { force: true });
+  const unlock = lockDataDir(dataDir);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-local-"));
   const metrics = emptyMetrics();
-  const cleanups: Array<() => Promise<void> | void> = [() => fs.rmSync(workDir, { recursive: true, force: true })];
+  const cleanups: Array<() => Promise<void> | void> = [unlock, () => fs.rmSync(workDir, { recursive: true, force: true })];
   const cleanup = async () => {
     for (const c of cleanups.splice(0).reverse()) {
       try {
@@ -178,7 +212,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       cleanups.push(() => server.close());
       return { server, spec };
     };
-    const firstApi = await newApiServer(opts.port ?? DEFAULT_PORT);
+    const port = opts.port ?? DEFAULT_PORT;
+    const firstApi = await newApiServer(port).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === "EADDRINUSE" ? new Error(`port ${port} is in use: stop what holds it, or pass --port 0 (a free port) or another one`) : err;
+    });
     const apiByName = new Map<string, { server: ApiServer; spec: ApiSpec }>();
 
     const queues: LocalQueue[] = [];

@@ -87,6 +87,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
-  process.stderr.write(`sluice local: ${err.stack ?? err.message}\n`);
+  // Our own failures say what to do; anything else gets its stack for the bug report.
+  const known = /^(port \d+ is in use|the data dir |no stack file )/.test(err.message);
+  process.stderr.write(`sluice local: ${known ? err.message : (err.stack ?? err.message)}\n`);
   process.exit(1);
 });
