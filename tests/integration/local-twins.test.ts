@@ -147,6 +147,15 @@ if (deployed) {
     assert.is(table.BillingModeSummary?.BillingMode, "PAY_PER_REQUEST");
   });
 
+  test("a second stack on the same data dir is refused with a clear message", async () => {
+    const err = await startLocalStack({ stack: "test", port: 0, dataDir: path.join(tmp, "data"), projectDir: FIXTURE, log: () => {} }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    assert.ok(err, "refused");
+    assert.match(err!.message, /data dir .* is already in use/);
+  });
+
   test("through the event source mapping: a good message is processed once; one reported as failed is retried and redriven to the DLQ", async () => {
     stack.resetMetrics();
     const good = `good-${unique()}`;
