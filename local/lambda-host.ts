@@ -101,8 +101,9 @@ export class LambdaHost {
     const child = fork(BOOTSTRAP, [], {
       cwd: this.spec.codeDir,
       env: this.instanceEnv(),
-      // Not the host's loaders (tsx): an instance sees plain node, like the Lambda runtime.
-      execArgv: [],
+      // Not the host's loaders (tsx): an instance sees plain node, like the Lambda runtime. Its heap
+      // is capped at the configured memory (Lambda caps the whole process; this is the part that grows).
+      execArgv: [`--max-old-space-size=${this.spec.memoryMb}`],
       // Own process group: a terminal's Ctrl-C reaches the host, which then stops its instances
       // after in-flight invocations end, instead of killing them mid-batch.
       detached: true,

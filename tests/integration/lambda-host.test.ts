@@ -20,6 +20,7 @@ exports.handler = async (event, context) => {
     case "throw": { const e = new Error("boom"); e.name = "BoomError"; throw e; }
     case "exit": process.exit(3);
     case "exit-later": setTimeout(() => process.exit(4), 20); return { bye: true };
+    case "heap": return { limitMb: require("v8").getHeapStatistics().heap_size_limit / 1048576 };
     default: return { started };
   }
 };
@@ -76,6 +77,13 @@ test("an instance sees only its configured environment plus the Lambda and local
   assert.is(value.env.AWS_LAMBDA_FUNCTION_NAME, "probe-1234567");
   assert.is(value.requestId, "req-1");
   assert.ok(value.remaining > 0 && value.remaining <= 1000);
+});
+
+test("an instance's heap is capped near its configured memory", async () => {
+  const out = await host({ memoryMb: 128 }).invoke({ action: "heap" });
+  const limitMb = (out as { value: { limitMb: number } }).value.limitMb;
+  // V8 adds its young generation to the old-space cap: the limit is the memory, not a default GBs.
+  assert.ok(limitMb >= 128 && limitMb < 256, `heap limit ${limitMb} MB`);
 });
 
 test("the SDK comes from the layer; project packages are out of reach", async () => {
