@@ -73,6 +73,9 @@ export function senderRejection(err: unknown, requestId: string): ProblemBody | 
   return problem("validation-failed", `the queue refused the event: ${text}`, { requestId });
 }
 
+/** Upper bound on the Retry-After of a 409 while a lease is live. */
+const IN_FLIGHT_RETRY_SECONDS = 2;
+
 /** Decides what an existing record means for a request that could not take the lease. */
 export function decideConflict(existing: StoredRecord | undefined, hash: string, nowMs: number, requestId: string): AcquireResult {
   if (!existing) {
@@ -84,10 +87,12 @@ export function decideConflict(existing: StoredRecord | undefined, hash: string,
   }
   if (existing.status === "processed" || existing.status === "failed") return { kind: "replayed" };
   const leaseLeft = Math.max(1, Math.ceil(((existing.leaseUntil ?? nowMs) - nowMs) / 1000));
+  // Most live leases belong to events already queued, which the worker stores within a batching
+  // window; asking for the whole lease would make an immediate rerun wait ~20 s for nothing.
   return {
     kind: "conflict",
     problem: problem("idempotency-key-in-flight", "a request with this key is in flight; retry after the indicated delay", { requestId }),
-    retryAfter: leaseLeft,
+    retryAfter: Math.min(leaseLeft, IN_FLIGHT_RETRY_SECONDS),
   };
 }
 
