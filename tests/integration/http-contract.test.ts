@@ -57,17 +57,28 @@ test("the same request again, once processed, is replayed with the same answer a
   assert.is(again.headers["idempotent-replayed"], "true");
 });
 
-// DESIGN §2: after a 202 the event is durable, so a retry of the same request must get the same
-// 202 (replayed), not 409; 409 is for a first request still being handled. The runtime answers
-// 409 until the worker has processed the event (decideConflict treats every `accepted` record
-// inside its lease as in flight). Skipped until the runtime tells "queued" from "in flight".
-test.skip("a retry right after the 202 (event queued, not yet processed) is replayed, not 409 — skipped: runtime answers 409 until processed", async () => {
+// A retry right after the 202 cannot be told from a first request still being sent without a third
+// DynamoDB write (docs/adr/0001-idempotency.md), so until the worker stores the event it is a 409
+// with a short Retry-After, never a second acceptance; honouring Retry-After leads to the replay.
+test("a retry right after the 202 gets 409 with a short Retry-After or the replay, and then the replay", async () => {
   const event = cloudEvent();
   const first = await post(event);
   assert.is(first.statusCode, 202, first.body);
   const again = await post(event);
-  assert.is(again.statusCode, 202, again.body);
-  assert.is(again.headers["idempotent-replayed"], "true");
+  if (again.statusCode === 409) {
+    assertProblem(again, 409, "idempotency-key-in-flight");
+    const retryAfter = Number(again.headers["retry-after"]);
+    assert.ok(retryAfter >= 1 && retryAfter <= 2, `Retry-After ${again.headers["retry-after"]}`);
+  } else {
+    assert.is(again.statusCode, 202, again.body);
+    assert.is(again.headers["idempotent-replayed"], "true");
+  }
+  const replay = await eventually("a retry to be replayed", async () => {
+    const r = await post(event);
+    return r.statusCode === 202 ? r : undefined;
+  });
+  assert.is(replay.headers["idempotent-replayed"], "true");
+  assert.equal(json(replay), json(first));
 });
 
 test("an Idempotency-Key reused with another payload gets 422 and the first event stays", async () => {
