@@ -1,0 +1,159 @@
+// Requests per event, end to end: a local stack from the same index.ts, N single-event POSTs, then
+// N events in POSTs of 10. Every AWS request is counted where it lands (inside dynalite and
+// local-aws-sqs, at the HTTP API, at the function hosts); this file only divides. Idle polling's
+// empty receives and the bench's own queue-depth checks are taken out.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/servers";
+import type { LocalMetrics, LocalStack } from "../local/stack";
+import { costPerMillion, type PerEventUsage } from "./cost";
+import { eventBody } from "./event";
+import { round, sleep } from "./stats";
+
+export interface PhaseResult {
+  events: number;
+  posts: number;
+  accepted: number;
+  requestsPerEvent: Record<string, number>;
+  dynamoWritesPerEvent: number;
+  usagePerEvent: PerEventUsage;
+  costPerMillion: Record<string, number> & { total: number };
+  lambda: Record<string, { invocations: number; billedMsPerInvocation: number; memoryMb: number; coldStarts: number }>;
+  drainMs: number;
+}
+
+/** Counts log bytes the functions and the API would send to CloudWatch Logs. */
+export class LogMeter {
+  bytes = 0;
+  readonly sink = (line: string): void => {
+    if (!line.includes('"source":"local"')) this.bytes += Buffer.byteLength(line) + 1;
+  };
+}
+
+async function postAll(url: string, bodies: Array<{ path: string; body: string; contentType: string }>, concurrency: number): Promise<number> {
+  let next = 0;
+  let accepted = 0;
+  const runOne = async () => {
+    while (next < bodies.length) {
+      const b = bodies[next++];
+      const res = await fetch(url + b.path, { method: "POST", headers: { "content-type": b.contentType }, body: b.body });
+      const text = await res.text();
+      if (!b.path.endsWith("/batch") && res.status === 202) accepted++;
+      else if (b.path.endsWith("/batch") && res.status < 300) {
+        const items = (JSON.parse(text) as { items?: Array<{ status?: unknown }> }).items ?? [];
+        accepted += items.filter((i) => i.status === 202 || i.status === "accepted").length;
+      } else throw new Error(`POST ${b.path} answered ${res.status}: ${text.slice(0, 300)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, runOne));
+  return accepted;
+}
+
+/** Waits until the main queue holds nothing, visible or in flight; returns how many checks it made. */
+async function drain(sqs: SQSClient, queueUrl: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let checks = 0;
+  let emptyInARow = 0;
+  while (Date.now() < deadline) {
+    await sleep(200);
+    checks++;
+    const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }));
+    const left = Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+    emptyInARow = left === 0 ? emptyInARow + 1 : 0;
+    // Twice in a row: the last batch's delete has landed and no invocation is still running.
+    if (emptyInARow >= 2) return checks;
+  }
+  throw new Error(`the queue did not drain within ${timeoutMs} ms`);
+}
+
+function perEvent(n: number, events: number): number {
+  return round(n / events, 3);
+}
+
+export function splitRequests(m: LocalMetrics, events: number, ownChecks: number): { requests: Record<string, number>; usage: Omit<PerEventUsage, "storedBytes" | "storedDays" | "logBytes"> } {
+  const sqs = { ...m.sqs.byAction };
+  sqs.GetQueueAttributes = (sqs.GetQueueAttributes ?? 0) - ownChecks;
+  const receives = (sqs.ReceiveMessage ?? 0) - m.sqs.emptyReceives;
+  const dynamoWrites = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"].reduce((s, a) => s + (m.dynamodb.byAction[a] ?? 0), 0);
+  const dynamoReads = ["GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"].reduce((s, a) => s + (m.dynamodb.byAction[a] ?? 0), 0);
+  const invocations = Object.values(m.lambda).reduce((s, f) => s + f.invocations, 0);
+  const requests: Record<string, number> = {
+    httpRequests: perEvent(m.api.requests, events),
+    lambdaInvocations: perEvent(invocations, events),
+    sqsSends: perEvent((sqs.SendMessage ?? 0) + (sqs.SendMessageBatch ?? 0), events),
+    sqsReceives: perEvent(receives, events),
+    sqsDeletes: perEvent((sqs.DeleteMessage ?? 0) + (sqs.DeleteMessageBatch ?? 0), events),
+    sqsOther: perEvent(Object.entries(sqs).filter(([a]) => !/^(SendMessage|SendMessageBatch|ReceiveMessage|DeleteMessage|DeleteMessageBatch)$/.test(a)).reduce((s, [, c]) => s + c, 0), events),
+    sqsTotal: 0,
+    dynamoWrites: perEvent(dynamoWrites, events),
+    dynamoReads: perEvent(dynamoReads, events),
+  };
+  requests.sqsTotal = round(requests.sqsSends + requests.sqsReceives + requests.sqsDeletes + requests.sqsOther, 3);
+  for (const [fn, f] of Object.entries(m.lambda)) requests[`invocations.${fn}`] = perEvent(f.invocations, events);
+  for (const [a, c] of Object.entries(m.dynamodb.byAction)) requests[`dynamodb.${a}`] = perEvent(c, events);
+  for (const [a, c] of Object.entries(sqs)) if (c > 0) requests[`sqs.${a}`] = perEvent(c, events);
+  // Billed SQS requests: 64 KB chunks of every request, less the empty receives and our own checks.
+  const sqsBilled = m.sqs.billedRequests - m.sqs.emptyReceives - ownChecks;
+  return {
+    requests,
+    usage: {
+      apiRequests: m.api.requests / events,
+      lambdaInvocations: invocations / events,
+      lambdaGbSeconds: Object.values(m.lambda).reduce((s, f) => s + f.gbSeconds, 0) / events,
+      sqsBilledRequests: sqsBilled / events,
+      dynamoWriteUnits: m.dynamodb.writeUnits / events,
+      dynamoReadUnits: m.dynamodb.readUnits / events,
+    },
+  };
+}
+
+export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label: string; events: number; batch: number; concurrency: number; windowSeconds: number }): Promise<PhaseResult> {
+  const queueUrl = String(stack.outputs.queueUrl);
+  const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: stack.endpoints.sqs });
+  try {
+    const ids = Array.from({ length: opts.events }, (_, i) => `${opts.label}-${process.pid}-${Date.now()}-${i}`);
+    const bodies: Array<{ path: string; body: string; contentType: string }> = [];
+    if (opts.batch <= 1) {
+      for (const id of ids) bodies.push({ path: "/events", body: eventBody(id), contentType: "application/cloudevents+json" });
+    } else {
+      for (let i = 0; i < ids.length; i += opts.batch) {
+        bodies.push({ path: "/events/batch", body: `[${ids.slice(i, i + opts.batch).map(eventBody).join(",")}]`, contentType: "application/cloudevents-batch+json" });
+      }
+    }
+    stack.resetMetrics();
+    const logStart = logs.bytes;
+    const accepted = await postAll(String(stack.apiUrl).replace(/\/$/, ""), bodies, opts.concurrency);
+    const drainStart = Date.now();
+    const checks = await drain(sqs, queueUrl, 120_000);
+    const drainMs = Date.now() - drainStart;
+    const m = stack.metrics();
+    const { requests, usage } = splitRequests(m, opts.events, checks);
+    const writeBytes = m.dynamodb.requestBytes / Math.max(1, m.dynamodb.requests);
+    const full: PerEventUsage = { ...usage, storedBytes: writeBytes, storedDays: opts.windowSeconds / 86400, logBytes: (logs.bytes - logStart) / opts.events };
+    return {
+      events: opts.events,
+      posts: bodies.length,
+      accepted,
+      requestsPerEvent: requests,
+      dynamoWritesPerEvent: requests.dynamoWrites,
+      usagePerEvent: full,
+      costPerMillion: roundAll(costPerMillion(full)),
+      lambda: Object.fromEntries(
+        Object.entries(m.lambda).map(([fn, f]) => [fn, { invocations: f.invocations, billedMsPerInvocation: f.invocations ? round(f.billedMs / f.invocations, 1) : 0, memoryMb: f.memoryMb, coldStarts: f.coldStarts }]),
+      ),
+      drainMs,
+    };
+  } finally {
+    sqs.destroy();
+  }
+}
+
+function roundAll<T extends Record<string, number>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, 4)])) as T;
+}
+
+export function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(value, null, 2) + "\n");
+}
