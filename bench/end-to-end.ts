@@ -21,6 +21,8 @@ export interface PhaseResult {
   costPerMillion: Record<string, number> & { total: number };
   lambda: Record<string, { invocations: number; billedMsPerInvocation: number; memoryMb: number; coldStarts: number }>;
   drainMs: number;
+  /** Requests left out of the per-event figures: idle polling and the bench's own queue checks. */
+  excluded: { emptyReceives: number; ownQueueChecks: number };
 }
 
 /** Counts log bytes the functions and the API would send to CloudWatch Logs. */
@@ -124,6 +126,8 @@ export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label:
     stack.resetMetrics();
     const logStart = logs.bytes;
     const accepted = await postAll(String(stack.apiUrl).replace(/\/$/, ""), bodies, opts.concurrency);
+    // Per-event figures divide by events: every one of them must have been accepted.
+    if (accepted !== opts.events) throw new Error(`${opts.label}: ${accepted} of ${opts.events} events were accepted`);
     const drainStart = Date.now();
     const checks = await drain(sqs, queueUrl, 120_000);
     const drainMs = Date.now() - drainStart;
@@ -143,6 +147,7 @@ export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label:
         Object.entries(m.lambda).map(([fn, f]) => [fn, { invocations: f.invocations, billedMsPerInvocation: f.invocations ? round(f.billedMs / f.invocations, 1) : 0, memoryMb: f.memoryMb, coldStarts: f.coldStarts }]),
       ),
       drainMs,
+      excluded: { emptyReceives: m.sqs.emptyReceives, ownQueueChecks: checks },
     };
   } finally {
     sqs.destroy();

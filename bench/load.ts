@@ -17,7 +17,14 @@ const [mode, target, concurrencyArg, secondsArg, tableName] = process.argv.slice
 const concurrency = Number(concurrencyArg);
 const seconds = Number(secondsArg);
 
-async function http(): Promise<{ ok: number; seconds: number }> {
+interface LoadOutcome {
+  ok: number;
+  seconds: number;
+  /** HTTP status → answers; for the dynamo mode, "errors" counts failed puts. */
+  statuses: Record<string, number>;
+}
+
+async function http(): Promise<LoadOutcome> {
   let n = 0;
   const result = await autocannon({
     url: target.replace(/\/$/, "") + "/events",
@@ -32,10 +39,11 @@ async function http(): Promise<{ ok: number; seconds: number }> {
     ],
   });
   const codes = result.statusCodeStats ?? {};
-  return { ok: codes["202"]?.count ?? 0, seconds: result.duration };
+  const statuses = Object.fromEntries(Object.entries(codes).map(([code, v]) => [code, v.count]));
+  return { ok: codes["202"]?.count ?? 0, seconds: result.duration, statuses };
 }
 
-async function dynamo(): Promise<{ ok: number; seconds: number }> {
+async function dynamo(): Promise<LoadOutcome> {
   const ddb = new DynamoDBClient({ region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, endpoint: target, maxAttempts: 1 });
   let ok = 0;
   let n = 0;
@@ -56,7 +64,7 @@ async function dynamo(): Promise<{ ok: number; seconds: number }> {
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
   ddb.destroy();
-  return { ok, seconds: (performance.now() - start) / 1000 };
+  return { ok, seconds: (performance.now() - start) / 1000, statuses: { "200": ok } };
 }
 
 (mode === "http" ? http() : dynamo()).then(

@@ -30,5 +30,5 @@ export async function buildFunctionPackages(stack: string, workDir: string): Pro
     const variables = (fn.inputs.environment?.variables ?? {}) as Record<string, unknown>;
     out.push({ label, dir, zipBytes: zip.length, environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])) });
   }
-  return out;
+  return out.sort((a, b) => a.label.localeCompare(b.label));
 }

@@ -8,6 +8,7 @@ export interface LoadResult {
   ok: number;
   seconds: number;
   perSec: number;
+  statuses: Record<string, number>;
 }
 
 export function runLoad(args: string[]): Promise<LoadResult> {
