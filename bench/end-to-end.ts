@@ -53,7 +53,7 @@ async function postAll(url: string, bodies: Array<{ path: string; body: string; 
 }
 
 /** Waits until the main queue holds nothing, visible or in flight; returns how many checks it made. */
-async function drain(sqs: SQSClient, queueUrl: string, timeoutMs: number): Promise<number> {
+export async function drain(sqs: SQSClient, queueUrl: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let checks = 0;
   let emptyInARow = 0;
@@ -108,6 +108,18 @@ export function splitRequests(m: LocalMetrics, events: number, ownChecks: number
       dynamoReadUnits: m.dynamodb.readUnits / events,
     },
   };
+}
+
+/** Waits until the stack's main queue is empty (the worker is done), for measurements that need a quiet stack. */
+export async function drainStack(stack: LocalStack, timeoutMs: number): Promise<number> {
+  const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: stack.endpoints.sqs });
+  const start = Date.now();
+  try {
+    await drain(sqs, String(stack.outputs.queueUrl), timeoutMs);
+    return Date.now() - start;
+  } finally {
+    sqs.destroy();
+  }
 }
 
 export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label: string; events: number; batch: number; concurrency: number; windowSeconds: number }): Promise<PhaseResult> {

@@ -8,7 +8,7 @@ import { buildSdkLayer } from "../local/sdk-layer";
 import { startLocalStack } from "../local/stack";
 import { measureColdInit, type InitResult } from "./cold-init";
 import { measureDefaultZips } from "./default-zip";
-import { LogMeter, runPhase, writeJson } from "./end-to-end";
+import { drainStack, LogMeter, runPhase, writeJson } from "./end-to-end";
 import { measureIngestCpu } from "./ingest-cpu";
 import { buildFunctionPackages } from "./packages";
 import { markdownTable, textTable, type Row } from "./report";
@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     const logs = new LogMeter();
     const stack = await startLocalStack({ stack: STACK, port: 0, dataDir: path.join(workDir, "data"), config: LOAD_CONFIG, log: logs.sink });
     let single, batch10, ingestLoad, rawPuts;
+    let workerDrainMs = 0;
     try {
       const windowSeconds = Number((await import("../local/program")).loadStackConfig(STACK)["sluice:idempotencyWindowSeconds"] ?? 86400);
       step("warm-up (not counted)");
@@ -67,6 +68,9 @@ async function main(): Promise<void> {
       batch10 = await runPhase(stack, logs, { label: "batch", events: PLAN.events, batch: 10, concurrency: CONCURRENCY, windowSeconds });
       step(`autocannon POST /events, ${CONCURRENCY} connections, ${PLAN.loadSeconds} s`);
       ingestLoad = await runLoad(["http", String(stack.apiUrl), String(CONCURRENCY), String(PLAN.loadSeconds)]);
+      // The worker is still storing what the load queued: the raw puts get a quiet dynalite.
+      step("waiting for the worker to store what the load queued");
+      workerDrainMs = await drainStack(stack, 300_000);
       step(`raw dynalite conditional puts, ${CONCURRENCY} concurrent, ${PLAN.loadSeconds} s`);
       rawPuts = await runLoad(["dynamo", stack.endpoints.dynamodb, String(CONCURRENCY), String(PLAN.loadSeconds), String(stack.outputs.tableName)]);
     } finally {
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
       localIngestPerSec: round(ingestLoad.perSec, 1),
       localDynamoPutsPerSec: round(rawPuts.perSec, 1),
       localIngestRatio,
-      load: { concurrency: CONCURRENCY, seconds: PLAN.loadSeconds, ingest: ingestLoad, dynamo: rawPuts, config: LOAD_CONFIG },
+      load: { concurrency: CONCURRENCY, seconds: PLAN.loadSeconds, workerDrainMsAfterLoad: workerDrainMs, ingest: ingestLoad, dynamo: rawPuts, config: LOAD_CONFIG },
       seconds: 0,
       table: [] as Row[],
     };
