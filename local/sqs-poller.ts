@@ -133,8 +133,13 @@ export class SqsPoller {
 
   private async collect(): Promise<Message[]> {
     // local-aws-sqs holds a long poll open until it can fill MaxNumberOfMessages (AWS answers as
-    // soon as it has any), so: a long poll for one message to wake up on the first arrival, then
-    // short polls to fill the batch, for at most the batching window.
+    // soon as it has any). With a batching window that is exactly Lambda's rule (a full batch, or
+    // what came within the window), in one receive per batch.
+    if (this.spec.batchingWindowSeconds >= 1 && this.spec.batchSize <= 10) {
+      return this.receive(this.spec.batchSize, Math.min(20, Math.floor(this.spec.batchingWindowSeconds)));
+    }
+    // Without a window: a long poll for one message to wake up on the first arrival, then short
+    // polls for what is already there.
     const batch = await this.receive(1, RECEIVE_WAIT_SECONDS);
     if (batch.length === 0) return batch;
     const deadline = Date.now() + this.spec.batchingWindowSeconds * 1000;
