@@ -9,7 +9,7 @@ import { createSqsEventQueue } from "./event-queue";
 import type { EventQueue, QueueMessage } from "./event-queue";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, StoredRecord } from "./event-store";
-import { headerOf, jsonResponse, problemResponse } from "./http-response";
+import { headerOf, jsonResponse, problemResponse, unroutedResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
 import { createLogger } from "./log";
 import type { Logger } from "./log";
@@ -230,12 +230,9 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
     const log = deps.log.child({ requestId, awsRequestId: context.awsRequestId });
     const { method, path } = requestLine(event);
     const route = matchRoute("ingest", method, path);
-    if (route.kind === "not-found") {
-      if (route.misrouted) log.warn("request routed to the wrong function", { method, path });
-      return problemResponse(problem("not-found", `no route for ${method} ${path}`, { requestId }));
-    }
-    if (route.kind === "method-not-allowed") {
-      return problemResponse(problem("method-not-allowed", `${method} is not allowed on ${path}`, { requestId }), { allow: route.allow.join(", ") });
+    if (route.kind !== "route") {
+      if (route.kind === "not-found" && route.misrouted) log.warn("request routed to the wrong function", { method, path });
+      return unroutedResponse(route, method, path, requestId);
     }
     const req: IngestRequest = {
       headers: (event.headers ?? {}) as Record<string, string | undefined>,

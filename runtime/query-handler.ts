@@ -4,7 +4,7 @@ import { createDocumentClient } from "./aws-clients";
 import { demoSourceRows } from "./demo-source";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, StoredRecord } from "./event-store";
-import { jsonResponse, problemResponse } from "./http-response";
+import { jsonResponse, problemResponse, unroutedResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
 import { isEventId } from "./idempotency-key";
 import { createLogger } from "./log";
@@ -44,12 +44,9 @@ export function makeQueryHandler(deps: QueryDeps): QueryHandler {
     const log = deps.log.child({ requestId, awsRequestId: context.awsRequestId });
     const { method, path } = requestLine(event);
     const route = matchRoute("query", method, path);
-    if (route.kind === "not-found") {
-      if (route.misrouted) log.warn("request routed to the wrong function", { method, path });
-      return problemResponse(problem("not-found", `no route for ${method} ${path}`, { requestId }));
-    }
-    if (route.kind === "method-not-allowed") {
-      return problemResponse(problem("method-not-allowed", `${method} is not allowed on ${path}`, { requestId }), { allow: route.allow.join(", ") });
+    if (route.kind !== "route") {
+      if (route.kind === "not-found" && route.misrouted) log.warn("request routed to the wrong function", { method, path });
+      return unroutedResponse(route, method, path, requestId);
     }
     if (route.name === "health") return jsonResponse(200, { status: "ok", stage: deps.stage, version: deps.version }, NO_STORE);
     if (route.name === "demoSource") {
