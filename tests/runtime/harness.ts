@@ -14,6 +14,9 @@ import type { APIGatewayProxyEventV2, SQSBatchResponse, SQSEvent } from "aws-lam
 import { randomUUID } from "node:crypto";
 import { localAwsEnv, startDynalite, startSqs, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/servers";
 import type { LocalServer } from "../../local/servers";
+import { ingestFactory } from "../../runtime/ingest-handler";
+import { queryFactory } from "../../runtime/query-handler";
+import { workerFactory } from "../../runtime/worker-handler";
 
 export interface Backends {
   dynamo: LocalServer;
@@ -281,4 +284,37 @@ export async function storedRecord(b: Backends, tableName: string, id: string): 
 
 export function json(res: { body?: string }): any {
   return JSON.parse(res.body ?? "null");
+}
+
+/** Backends, a table, a queue with its DLQ, and the three handlers built by their factories from the env. */
+export interface Pipeline {
+  b: Backends;
+  table: string;
+  queueUrl: string;
+  dlqUrl: string;
+  ingest: ReturnType<typeof ingestFactory>;
+  query: ReturnType<typeof queryFactory>;
+  worker: ReturnType<typeof workerFactory>;
+  /** Restores the environment and stops the backends. */
+  close(): Promise<void>;
+}
+
+export async function startPipeline(opts: { maxReceiveCount?: number } = {}): Promise<Pipeline> {
+  const b = await startBackends();
+  const table = await createTable(b);
+  const { queueUrl, dlqUrl } = await createQueues(b, opts);
+  const restore = applyEnv(functionEnv(b, table, queueUrl));
+  return {
+    b,
+    table,
+    queueUrl,
+    dlqUrl,
+    ingest: ingestFactory(),
+    query: queryFactory(),
+    worker: workerFactory(),
+    async close() {
+      restore();
+      await b.close();
+    },
+  };
 }

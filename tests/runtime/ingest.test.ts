@@ -2,54 +2,30 @@
 // dynalite and local-aws-sqs through the real SDK clients.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { ingestFactory } from "../../runtime/ingest-handler";
-import { queryFactory } from "../../runtime/query-handler";
-import { workerFactory } from "../../runtime/worker-handler";
 import {
   apiEvent,
-  applyEnv,
   cloudEvent,
-  createQueues,
-  createTable,
   drain,
-  functionEnv,
   getEvent,
   json,
   lambdaContext,
   postEvent,
   receiveAll,
-  startBackends,
+  startPipeline,
   storedRecord,
   tableItems,
 } from "./harness";
-import type { Backends } from "./harness";
+import type { Pipeline } from "./harness";
 
-interface Ctx {
-  b: Backends;
-  table: string;
-  queueUrl: string;
-  restore: () => void;
-  ingest: ReturnType<typeof ingestFactory>;
-  query: ReturnType<typeof queryFactory>;
-  worker: ReturnType<typeof workerFactory>;
-}
+type Ctx = Pipeline;
 
 const test = suite<Ctx>("ingest and query against dynalite + local-aws-sqs");
 
 test.before(async (ctx) => {
-  ctx.b = await startBackends();
-  ctx.table = await createTable(ctx.b);
-  ctx.queueUrl = (await createQueues(ctx.b)).queueUrl;
-  ctx.restore = applyEnv(functionEnv(ctx.b, ctx.table, ctx.queueUrl));
-  ctx.ingest = ingestFactory();
-  ctx.query = queryFactory();
-  ctx.worker = workerFactory();
+  Object.assign(ctx, await startPipeline());
 });
 
-test.after(async (ctx) => {
-  ctx.restore();
-  await ctx.b.close();
-});
+test.after((ctx) => ctx.close());
 
 test("happy path: 202 with Location, queued, processed by the worker, GET shows processed", async (ctx) => {
   const ev = cloudEvent();

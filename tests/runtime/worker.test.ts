@@ -3,16 +3,9 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { ingestFactory } from "../../runtime/ingest-handler";
-import { queryFactory } from "../../runtime/query-handler";
-import { workerFactory } from "../../runtime/worker-handler";
 import {
-  applyEnv,
   cloudEvent,
-  createQueues,
-  createTable,
   drain,
-  functionEnv,
   getEvent,
   json,
   lambdaContext,
@@ -20,42 +13,22 @@ import {
   postEvent,
   queueDepth,
   receiveAll,
-  startBackends,
+  startPipeline,
   storedRecord,
   tableItems,
 } from "./harness";
-import type { Backends } from "./harness";
+import type { Pipeline } from "./harness";
 
-interface Ctx {
-  b: Backends;
-  table: string;
-  queueUrl: string;
-  dlqUrl: string;
-  restore: () => void;
-  ingest: ReturnType<typeof ingestFactory>;
-  query: ReturnType<typeof queryFactory>;
-  worker: ReturnType<typeof workerFactory>;
-}
+type Ctx = Pipeline;
 
 const MAX_RECEIVES = 3;
 const test = suite<Ctx>("worker: partial batches, poison, DLQ, duplicates");
 
 test.before(async (ctx) => {
-  ctx.b = await startBackends();
-  ctx.table = await createTable(ctx.b);
-  const q = await createQueues(ctx.b, { maxReceiveCount: MAX_RECEIVES });
-  ctx.queueUrl = q.queueUrl;
-  ctx.dlqUrl = q.dlqUrl;
-  ctx.restore = applyEnv(functionEnv(ctx.b, ctx.table, ctx.queueUrl));
-  ctx.ingest = ingestFactory();
-  ctx.query = queryFactory();
-  ctx.worker = workerFactory();
+  Object.assign(ctx, await startPipeline({ maxReceiveCount: MAX_RECEIVES }));
 });
 
-test.after(async (ctx) => {
-  ctx.restore();
-  await ctx.b.close();
-});
+test.after((ctx) => ctx.close());
 
 async function accept(ctx: Ctx, ev: Record<string, unknown>): Promise<string> {
   const res = await ctx.ingest(postEvent(ev), lambdaContext());
