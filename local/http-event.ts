@@ -2,6 +2,7 @@
 // becomes an APIGatewayProxyEventV2, the function's result becomes the HTTP response, with API
 // Gateway's rules for both.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { decodeComponent } from "../runtime/http-request";
 
 export interface IncomingRequest {
   method: string;
@@ -66,8 +67,8 @@ export function buildEventV2(req: IncomingRequest, ctx: RequestContextInfo): API
     for (const pair of rawQueryString.split("&")) {
       if (pair === "") continue;
       const eq = pair.indexOf("=");
-      const key = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
-      const value = eq === -1 ? "" : decodeComponent(pair.slice(eq + 1));
+      const key = decodeComponent((eq === -1 ? pair : pair.slice(0, eq)).replace(/\+/g, " "));
+      const value = eq === -1 ? "" : decodeComponent(pair.slice(eq + 1).replace(/\+/g, " "));
       query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
     }
   }
@@ -107,13 +108,6 @@ export function buildEventV2(req: IncomingRequest, ctx: RequestContextInfo): API
   return event;
 }
 
-function decodeComponent(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, " "));
-  } catch {
-    return s;
-  }
-}
 
 export interface HttpResult {
   statusCode: number;

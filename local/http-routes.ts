@@ -1,6 +1,7 @@
 // Route selection the way API Gateway HTTP APIs do it: `METHOD /path` keys with `{param}` and a
 // trailing greedy `{proxy+}`, `ANY` for every method, `$default` as the catch-all; the most
 // specific route wins.
+import { decodeComponent } from "../runtime/http-request";
 
 export interface RouteDef<T> {
   routeKey: string;
@@ -35,14 +36,6 @@ function parse<T>(route: RouteDef<T>): Parsed<T> | undefined {
   return { route, method, segments };
 }
 
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 /** Path parameters when `path` fits the route's segments, with a specificity score. */
 function fit(segments: Segment[], parts: string[]): { params: Record<string, string>; score: number[] } | undefined {
   const params: Record<string, string> = {};
@@ -54,12 +47,12 @@ function fit(segments: Segment[], parts: string[]): { params: Record<string, str
       score.push(3);
     } else if (seg.greedy) {
       if (i >= parts.length) return undefined;
-      params[seg.param] = parts.slice(i).map(decode).join("/");
+      params[seg.param] = parts.slice(i).map(decodeComponent).join("/");
       score.push(1);
       return { params, score };
     } else {
       if (i >= parts.length || parts[i] === "") return undefined;
-      params[seg.param] = decode(parts[i]);
+      params[seg.param] = decodeComponent(parts[i]);
       score.push(2);
     }
   }

@@ -21,11 +21,3 @@ export function unroutedResponse(route: Exclude<RouteMatch, { kind: "route" }>, 
   }
   return problemResponse(problem("not-found", `no route for ${method} ${path}`, { requestId }));
 }
-
-/** Header lookup that ignores case (API Gateway lower-cases, but direct invocations may not). */
-export function headerOf(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === wanted) return v;
-  return undefined;
-}

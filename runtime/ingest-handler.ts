@@ -9,9 +9,10 @@ import { createSqsEventQueue } from "./event-queue";
 import type { EventQueue, QueueMessage } from "./event-queue";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, StoredRecord } from "./event-store";
-import { headerOf, jsonResponse, problemResponse, unroutedResponse } from "./http-response";
+import { headerOf } from "./http-request";
+import { jsonResponse, problemResponse, unroutedResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
-import { createLogger } from "./log";
+import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
 import { prepareBatch, prepareEvent } from "./prepare-event";
 import type { IngestRequest } from "./prepare-event";
@@ -54,11 +55,6 @@ function locationOf(id: string): string {
 
 function unavailable(detail: string, requestId: string): HttpResult {
   return problemResponse(problem("dependency-unavailable", detail, { requestId }), { "retry-after": String(DEPENDENCY_RETRY_AFTER_SECONDS) });
-}
-
-function errorSummary(err: unknown): Record<string, unknown> {
-  const e = err as { name?: string; message?: string; code?: string };
-  return { errorName: e?.name, errorMessage: e?.message, errorCode: e?.code };
 }
 
 // SQS errors that blame the message itself: retrying cannot help, so the client gets a 4xx.

@@ -37,3 +37,9 @@ export function createLogger(base: Record<string, unknown>, opts: { level?: stri
     child: (fields) => createLogger({ ...base, ...fields }, opts),
   };
 }
+
+/** The log fields that say what went wrong, for any thrown value (AWS SDK errors carry a code). */
+export function errorSummary(err: unknown): Record<string, unknown> {
+  const e = err as { name?: string; message?: string; code?: string } | null | undefined;
+  return { errorName: e?.name, errorMessage: e?.message, errorCode: e?.code };
+}

@@ -6,7 +6,7 @@ import { encodeMessageBody, SQS_MAX_MESSAGE_BYTES } from "./event-queue";
 import type { QueueMessage } from "./event-queue";
 import { problem } from "./problems";
 import type { ProblemBody } from "./problems";
-import { headerOf } from "./http-response";
+import { decodeComponent, headerOf } from "./http-request";
 
 /** What the ingest knows about one HTTP request before touching any dependency. */
 export interface IngestRequest {
@@ -62,21 +62,12 @@ function readJsonBody(req: IngestRequest, maxBodyBytes: number): BodyParse {
   }
 }
 
-function decodeHeaderValue(v: string): string {
-  // CloudEvents' HTTP binding percent-encodes attribute values in headers.
-  try {
-    return decodeURIComponent(v);
-  } catch {
-    return v;
-  }
-}
-
 /** Rebuilds a structured envelope from a binary-mode request (`ce-*` headers, body = data). */
 function binaryEnvelope(headers: Record<string, string | undefined>, mediaType: string, data: unknown): Record<string, unknown> {
   const envelope: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
-    if (lower.startsWith("ce-") && value !== undefined) envelope[lower.slice(3)] = decodeHeaderValue(value);
+    if (lower.startsWith("ce-") && value !== undefined) envelope[lower.slice(3)] = decodeComponent(value); // the HTTP binding percent-encodes values
   }
   // application/json is the default data content type: leaving it out lets the structured and
   // binary forms of one event hash the same.

@@ -1,5 +1,6 @@
 // The API's routes and which function serves each, so every handler answers 404 and 405 the same way.
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { decodeComponent } from "./http-request";
 
 export type RouteName = "postEvent" | "postBatch" | "getEvent" | "health" | "demoSource";
 export type FunctionName = "ingest" | "query";
@@ -46,16 +47,8 @@ export function matchRoute(fn: FunctionName, method: string, path: string): Rout
   if (!hit) return { kind: "method-not-allowed", allow: [...new Set(candidates.map((r) => r.method))].sort() };
   if (hit.fn !== fn) return { kind: "not-found", misrouted: true };
   const params = { ...(hit.pattern.exec(path)?.groups ?? {}) };
-  for (const k of Object.keys(params)) params[k] = safeDecode(params[k]);
+  for (const k of Object.keys(params)) params[k] = decodeComponent(params[k]);
   return { kind: "route", name: hit.name, params };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /** What the handlers use of the Lambda context: the request id and the time left. */

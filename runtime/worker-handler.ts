@@ -11,7 +11,7 @@ import type { EventStore, FinalRecord } from "./event-store";
 import { classifiedError, classifyFailure, failureReason, isRetried } from "./failure-classes";
 import type { FailureCategory } from "./failure-classes";
 import { processEvent } from "./fault-injection";
-import { createLogger } from "./log";
+import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
 import type { LambdaContextLike } from "./routes";
 import { readSettings } from "./settings";
@@ -63,11 +63,6 @@ async function withDeadline<T>(work: Promise<T>, budgetMs: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function errorSummary(err: unknown): Record<string, unknown> {
-  const e = err as { name?: string; message?: string; code?: string };
-  return { errorName: e?.name, errorMessage: e?.message, errorCode: e?.code };
 }
 
 export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
