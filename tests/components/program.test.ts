@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { FUNCTION_PERMISSIONS } from "../../runtime/permissions";
+import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
 import { key, ofType, one, runStack, TYPES, type StackRun } from "./harness";
 import type { ResourceRecord } from "../../local/program";
 
