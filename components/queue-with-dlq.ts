@@ -2,11 +2,12 @@
 // visibility timeout derived from its consumer's timeout.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { checkActions, Grantee, policyDocument } from "./policy";
+import { SluiceComponent, type CommonArgs } from "./component";
+import type { Grantee } from "./policy";
 import { visibilityTimeoutFor } from "./sizing";
-import { applyTransform, componentTags, Transform } from "./transform";
+import type { Transform } from "./transform";
 
-export interface QueueWithDlqArgs {
+export interface QueueWithDlqArgs extends CommonArgs {
   /** Timeout (seconds) of the function that consumes the queue; visibility is 6 × this + window. Required. */
   consumerTimeoutSeconds: number;
   /** The consumer's batching window in seconds, added to the visibility timeout. Default 0. */
@@ -19,8 +20,6 @@ export interface QueueWithDlqArgs {
   dlqRetentionSeconds?: pulumi.Input<number>;
   /** KMS key ARN for SSE on both queues. Default: none, SQS-managed SSE. */
   kmsKeyArn?: pulumi.Input<string>;
-  /** Tags for every child; `component` is added. Default {}. */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Per-child escape hatch for what these args do not cover. Default none. */
   transform?: {
     queue?: Transform<aws.sqs.QueueArgs>;
@@ -30,7 +29,7 @@ export interface QueueWithDlqArgs {
   };
 }
 
-export class QueueWithDlq extends pulumi.ComponentResource {
+export class QueueWithDlq extends SluiceComponent {
   public readonly queue: aws.sqs.Queue;
   public readonly dlq: aws.sqs.Queue;
   public readonly url: pulumi.Output<string>;
@@ -42,65 +41,50 @@ export class QueueWithDlq extends pulumi.ComponentResource {
   public readonly visibilityTimeoutSeconds: number;
   private readonly consumerTimeoutSeconds: number;
   private readonly consumerBatchingWindowSeconds: number;
-  private readonly kmsKeyArn: pulumi.Output<string | undefined>;
-  private readonly grantTransform?: Transform<aws.iam.RolePolicyArgs>;
-  private readonly subscriptionTransform?: Transform<aws.lambda.EventSourceMappingArgs>;
-  private readonly tags: pulumi.Output<Record<string, string>>;
+  private readonly transforms: NonNullable<QueueWithDlqArgs["transform"]>;
 
   constructor(name: string, args: QueueWithDlqArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("sluice:components:QueueWithDlq", name, {}, opts);
+    super("QueueWithDlq", name, args, opts);
     const parent = { parent: this };
-    const tags = componentTags(args.tags, "QueueWithDlq");
-    this.kmsKeyArn = pulumi.output(args.kmsKeyArn).apply((k) => (k ? k : undefined));
-    this.grantTransform = args.transform?.grant;
-    this.subscriptionTransform = args.transform?.subscription;
-    this.tags = tags;
+    this.transforms = args.transform ?? {};
     const encryption = this.kmsKeyArn.apply((key) =>
       key ? { kmsMasterKeyId: key, sqsManagedSseEnabled: false } : { kmsMasterKeyId: undefined, sqsManagedSseEnabled: true },
     );
+    const sse = {
+      kmsMasterKeyId: encryption.apply((e) => e.kmsMasterKeyId),
+      sqsManagedSseEnabled: encryption.apply((e) => e.sqsManagedSseEnabled),
+    } as { kmsMasterKeyId: pulumi.Output<string>; sqsManagedSseEnabled: pulumi.Output<boolean> };
 
     // The DLQ only accepts redrives from our own queue, whose ARN it must name before that queue
-    // exists; explicit physical names (stack-scoped) break the cycle.
-    const physical = `${name}-${pulumi.getStack()}`;
+    // exists; explicit physical names break the cycle.
+    const physical = this.physicalName("queue");
     const identity = aws.getCallerIdentityOutput({}, parent);
     const region = aws.getRegionOutput({}, parent);
     const partition = aws.getPartitionOutput({}, parent);
     const queueArn = pulumi.interpolate`arn:${partition.partition}:sqs:${region.region}:${identity.accountId}:${physical}`;
 
-    const [dlqName, dlqArgs, dlqOpts] = applyTransform<aws.sqs.QueueArgs>(
-      args.transform?.dlq,
-      `${name}-dlq`,
-      {
-        name: `${physical}-dlq`,
-        messageRetentionSeconds: args.dlqRetentionSeconds ?? 1_209_600,
-        sqsManagedSseEnabled: encryption.sqsManagedSseEnabled,
-        kmsMasterKeyId: encryption.kmsMasterKeyId,
-        redriveAllowPolicy: queueArn.apply((arn) => JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [arn] })),
-        tags,
-      },
-      { ...parent },
-    );
+    const [dlqName, dlqArgs, dlqOpts] = this.child<aws.sqs.QueueArgs>(`${name}-dlq`, this.transforms.dlq, {
+      name: this.physicalName("queue", { suffix: "-dlq" }),
+      messageRetentionSeconds: args.dlqRetentionSeconds ?? 1_209_600,
+      ...sse,
+      redriveAllowPolicy: queueArn.apply((arn) => JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [arn] })),
+      tags: this.tags,
+    });
     this.dlq = new aws.sqs.Queue(dlqName, dlqArgs, dlqOpts);
 
     this.consumerTimeoutSeconds = args.consumerTimeoutSeconds;
     this.consumerBatchingWindowSeconds = args.consumerBatchingWindowSeconds ?? 0;
     this.visibilityTimeoutSeconds = visibilityTimeoutFor(this.consumerTimeoutSeconds, this.consumerBatchingWindowSeconds);
-    const [queueName, queueArgs, queueOpts] = applyTransform<aws.sqs.QueueArgs>(
-      args.transform?.queue,
-      `${name}-queue`,
-      {
-        name: physical,
-        visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
-        messageRetentionSeconds: args.messageRetentionSeconds ?? 345_600,
-        sqsManagedSseEnabled: encryption.sqsManagedSseEnabled,
-        kmsMasterKeyId: encryption.kmsMasterKeyId,
-        redrivePolicy: pulumi
-          .all([this.dlq.arn, args.maxReceiveCount ?? 5])
-          .apply(([deadLetterTargetArn, maxReceiveCount]) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount })),
-        tags,
-      },
-      { ...parent },
-    );
+    const [queueName, queueArgs, queueOpts] = this.child<aws.sqs.QueueArgs>(`${name}-queue`, this.transforms.queue, {
+      name: physical,
+      visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
+      messageRetentionSeconds: args.messageRetentionSeconds ?? 345_600,
+      ...sse,
+      redrivePolicy: pulumi
+        .all([this.dlq.arn, args.maxReceiveCount ?? 5])
+        .apply(([deadLetterTargetArn, maxReceiveCount]) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount })),
+      tags: this.tags,
+    });
     this.queue = new aws.sqs.Queue(queueName, queueArgs, queueOpts);
 
     this.url = this.queue.url;
@@ -118,22 +102,18 @@ export class QueueWithDlq extends pulumi.ComponentResource {
    * `<grantee>-queue-<label>`.
    */
   grant(grantee: Grantee, actions: readonly string[], label = "access"): aws.iam.RolePolicy {
-    const sqsActions = checkActions("sqs", actions);
-    const kmsActions = kmsActionsFor(sqsActions);
-    const document = this.kmsKeyArn.apply((key) =>
-      policyDocument([
-        { actions: sqsActions, resources: [this.queue.arn] },
-        ...(key && kmsActions.length > 0 ? [{ actions: kmsActions, resources: [key] }] : []),
-      ]),
-    );
-    const [name, args, opts] = applyTransform<aws.iam.RolePolicyArgs>(
-      this.grantTransform,
-      `${grantee.name}-queue-${label}`,
-      { role: grantee.role.name, policy: document },
-      { parent: this },
-    );
-    return new aws.iam.RolePolicy(name, args, opts);
+    return this.grantPolicy({
+      grantee,
+      target: "queue",
+      label,
+      service: "sqs",
+      actions,
+      resources: () => [this.queue.arn],
+      kmsActions: kmsActionsFor,
+      transform: this.transforms.grant,
+    });
   }
+
   /**
    * Subscribes `consumer` through an event source mapping that reports partial batch failures,
    * so one failing record is retried alone. The consumer's timeout and window must fit the
@@ -147,9 +127,9 @@ export class QueueWithDlq extends pulumi.ComponentResource {
           `(timeout ${this.consumerTimeoutSeconds}s, window ${this.consumerBatchingWindowSeconds}s): messages would be redelivered mid-run`,
       );
     }
-    const [name, mappingArgs, opts] = applyTransform<aws.lambda.EventSourceMappingArgs>(
-      this.subscriptionTransform,
+    const [name, mappingArgs, opts] = this.child<aws.lambda.EventSourceMappingArgs>(
       `${consumer.name}-subscription`,
+      this.transforms.subscription,
       {
         eventSourceArn: this.queue.arn,
         functionName: consumer.functionName,
@@ -159,7 +139,7 @@ export class QueueWithDlq extends pulumi.ComponentResource {
         scalingConfig: { maximumConcurrency: args.maxConcurrency ?? 5 },
         tags: this.tags,
       },
-      { parent: this, dependsOn: args.dependsOn ?? [] },
+      { dependsOn: args.dependsOn ?? [] },
     );
     return new aws.lambda.EventSourceMapping(name, mappingArgs, opts);
   }
@@ -176,9 +156,8 @@ export interface QueueSubscriptionArgs {
   dependsOn?: pulumi.Resource[];
 }
 
-/** The consumer side of a subscription: a function and the timeout the queue must outlast. */
-export interface QueueConsumer {
-  readonly name: string;
+/** The consumer side of a subscription: a function, its role, and the timeout the queue must outlast. */
+export interface QueueConsumer extends Grantee {
   readonly functionName: pulumi.Output<string>;
   readonly timeoutSeconds: number;
 }
