@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SluiceComponent, type CommonArgs } from "./component";
+import { checkQueueEncryption, queueEncryption } from "./encryption";
 import type { Grantee } from "./policy";
 import { visibilityTimeoutFor } from "./sizing";
 import type { Transform } from "./transform";
@@ -47,9 +48,7 @@ export class QueueWithDlq extends SluiceComponent {
     super("QueueWithDlq", name, args, opts);
     const parent = { parent: this };
     this.transforms = args.transform ?? {};
-    const encryption = this.kmsKeyArn.apply((key) =>
-      key ? { kmsMasterKeyId: key, sqsManagedSseEnabled: false } : { kmsMasterKeyId: undefined, sqsManagedSseEnabled: true },
-    );
+    const encryption = this.kmsKeyArn.apply(queueEncryption);
     const sse = {
       kmsMasterKeyId: encryption.apply((e) => e.kmsMasterKeyId),
       sqsManagedSseEnabled: encryption.apply((e) => e.sqsManagedSseEnabled),
@@ -70,7 +69,7 @@ export class QueueWithDlq extends SluiceComponent {
       redriveAllowPolicy: queueArn.apply((arn) => JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [arn] })),
       tags: this.tags,
     });
-    this.dlq = new aws.sqs.Queue(dlqName, dlqArgs, dlqOpts);
+    this.dlq = new aws.sqs.Queue(dlqName, withCheckedEncryption(dlqName, dlqArgs), dlqOpts);
 
     this.consumerTimeoutSeconds = args.consumerTimeoutSeconds;
     this.consumerBatchingWindowSeconds = args.consumerBatchingWindowSeconds ?? 0;
@@ -85,7 +84,7 @@ export class QueueWithDlq extends SluiceComponent {
         .apply(([deadLetterTargetArn, maxReceiveCount]) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount })),
       tags: this.tags,
     });
-    this.queue = new aws.sqs.Queue(queueName, queueArgs, queueOpts);
+    this.queue = new aws.sqs.Queue(queueName, withCheckedEncryption(queueName, queueArgs), queueOpts);
 
     this.url = this.queue.url;
     this.arn = this.queue.arn;
@@ -143,6 +142,24 @@ export class QueueWithDlq extends SluiceComponent {
     );
     return new aws.lambda.EventSourceMapping(name, mappingArgs, opts);
   }
+}
+
+/**
+ * The args after the caller's transform, with the encryption fields checked against the
+ * conflict the provider refuses (a transform could bring it back).
+ */
+function withCheckedEncryption(queue: string, args: aws.sqs.QueueArgs): aws.sqs.QueueArgs {
+  const settings = pulumi
+    .all([args.kmsMasterKeyId, args.sqsManagedSseEnabled, args.kmsDataKeyReusePeriodSeconds])
+    .apply(([kmsMasterKeyId, sqsManagedSseEnabled, kmsDataKeyReusePeriodSeconds]) =>
+      checkQueueEncryption(queue, { kmsMasterKeyId, sqsManagedSseEnabled, kmsDataKeyReusePeriodSeconds }),
+    );
+  return {
+    ...args,
+    kmsMasterKeyId: settings.apply((s) => s.kmsMasterKeyId) as pulumi.Output<string>,
+    sqsManagedSseEnabled: settings.apply((s) => s.sqsManagedSseEnabled) as pulumi.Output<boolean>,
+    kmsDataKeyReusePeriodSeconds: settings.apply((s) => s.kmsDataKeyReusePeriodSeconds) as pulumi.Output<number>,
+  };
 }
 
 export interface QueueSubscriptionArgs {
