@@ -8,6 +8,9 @@ import type { Grantee } from "./policy";
 import { visibilityTimeoutFor } from "./sizing";
 import type { Transform } from "./transform";
 
+/** What Lambda's event source mapping calls on the queue, with the consumer's own role. */
+export const QUEUE_POLL_ACTIONS: readonly string[] = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+
 export interface QueueWithDlqArgs extends CommonArgs {
   /** Timeout (seconds) of the function that consumes the queue; visibility is 6 × this + window. Required. */
   consumerTimeoutSeconds: number;
@@ -25,6 +28,7 @@ export interface QueueWithDlqArgs extends CommonArgs {
   transform?: {
     queue?: Transform<aws.sqs.QueueArgs>;
     dlq?: Transform<aws.sqs.QueueArgs>;
+    /** Every grant of this queue, the poll grant of `subscribe` included. */
     grant?: Transform<aws.iam.RolePolicyArgs>;
     subscription?: Transform<aws.lambda.EventSourceMappingArgs>;
   };
@@ -115,8 +119,10 @@ export class QueueWithDlq extends SluiceComponent {
 
   /**
    * Subscribes `consumer` through an event source mapping that reports partial batch failures,
-   * so one failing record is retried alone. The consumer's timeout and window must fit the
-   * visibility timeout this queue was built with.
+   * so one failing record is retried alone. Grants the consumer's role the poll actions (and
+   * kms:Decrypt with a customer key) as `<consumer>-queue-poll`, which the mapping waits for:
+   * Lambda checks the role's permissions when the mapping is created. The consumer's timeout and
+   * window must fit the visibility timeout this queue was built with.
    */
   subscribe(consumer: QueueConsumer, args: QueueSubscriptionArgs = {}): aws.lambda.EventSourceMapping {
     const window = args.batchingWindowSeconds ?? 0;
@@ -126,6 +132,7 @@ export class QueueWithDlq extends SluiceComponent {
           `(timeout ${this.consumerTimeoutSeconds}s, window ${this.consumerBatchingWindowSeconds}s): messages would be redelivered mid-run`,
       );
     }
+    const poll = this.grant(consumer, QUEUE_POLL_ACTIONS, "poll");
     const [name, mappingArgs, opts] = this.child<aws.lambda.EventSourceMappingArgs>(
       `${consumer.name}-subscription`,
       this.transforms.subscription,
@@ -138,7 +145,7 @@ export class QueueWithDlq extends SluiceComponent {
         scalingConfig: { maximumConcurrency: args.maxConcurrency ?? 5 },
         tags: this.tags,
       },
-      { dependsOn: args.dependsOn ?? [] },
+      { dependsOn: [poll] },
     );
     return new aws.lambda.EventSourceMapping(name, mappingArgs, opts);
   }
@@ -169,8 +176,6 @@ export interface QueueSubscriptionArgs {
   batchingWindowSeconds?: number;
   /** Most concurrent invocations this queue may drive (2 to 1000). Default 5. */
   maxConcurrency?: pulumi.Input<number>;
-  /** Resources the mapping waits for, e.g. the grant that lets the function receive. Default []. */
-  dependsOn?: pulumi.Resource[];
 }
 
 /** The consumer side of a subscription: a function, its role, and the timeout the queue must outlast. */

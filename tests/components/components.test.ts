@@ -116,7 +116,7 @@ variants("a customer KMS key encrypts both queues, the table and the topic, and 
   const kmsOf = (policyName: string) =>
     JSON.parse(one(run, TYPES.rolePolicy, policyName).inputs.policy).Statement.filter((s: any) => s.Action.some((a: string) => a.startsWith("kms:")));
   assert.equal(kmsOf("sluice-ingest-queue-access"), [{ Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [KEY] }]);
-  assert.equal(kmsOf("sluice-worker-queue-access"), [{ Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KEY] }]);
+  assert.equal(kmsOf("sluice-worker-queue-poll"), [{ Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KEY] }]);
   assert.is(kmsOf("sluice-query-table-access")[0].Resource[0], KEY);
 });
 
