@@ -26,6 +26,7 @@ export interface QueueWithDlqArgs extends CommonArgs {
   kmsKeyArn?: pulumi.Input<string>;
   /** Per-child escape hatch for what these args do not cover. Default none. */
   transform?: {
+    /** A physical `name` set here must be set in the DLQ's `redriveAllowPolicy` too (it names the queue in advance). */
     queue?: Transform<aws.sqs.QueueArgs>;
     dlq?: Transform<aws.sqs.QueueArgs>;
     /** Every grant of this queue, the poll grant of `subscribe` included. */
