@@ -90,15 +90,13 @@ const query = new PipelineFunction("sluice-query", {
 table.grant(ingest, FUNCTION_PERMISSIONS.ingest.table);
 queue.grant(ingest, FUNCTION_PERMISSIONS.ingest.queue);
 table.grant(worker, FUNCTION_PERMISSIONS.worker.table);
-const workerReceive = queue.grant(worker, FUNCTION_PERMISSIONS.worker.queue);
 table.grant(query, FUNCTION_PERMISSIONS.query.table);
 
+// The subscription grants the worker's role the poll actions itself.
 queue.subscribe(worker, {
   batchSize: config.requireNumber("batchSize"),
   batchingWindowSeconds,
   maxConcurrency: config.requireNumber("workerMaxConcurrency"),
-  // Lambda checks the role can receive from the queue when the mapping is created.
-  dependsOn: [workerReceive],
 });
 
 // Routes from runtime/contract/routes.ts; the catch-all goes to query, whose router answers 404/405.

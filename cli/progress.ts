@@ -14,11 +14,48 @@ export interface Counts {
   failed: number;
 }
 
-export function renderBar(c: Counts, width = 30): string {
-  const ratio = c.total === 0 ? 1 : Math.min(1, c.done / c.total);
+const BAR_MAX = 30;
+const BAR_MIN = 10;
+/** Assumed when the stream does not report its width. */
+const DEFAULT_COLUMNS = 80;
+
+function ratioOf(c: Counts): number {
+  return c.total === 0 ? 1 : Math.min(1, c.done / c.total);
+}
+
+function bar(ratio: number, width: number): string {
   const filled = Math.round(ratio * width);
-  const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
-  return `${bar} ${c.done}/${c.total} ${Math.floor(ratio * 100)}%  ok ${c.ok}  rejected ${c.rejected}  failed ${c.failed}`;
+  return `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
+}
+
+export function renderBar(c: Counts, width = BAR_MAX): string {
+  const ratio = ratioOf(c);
+  return `${bar(ratio, width)} ${c.done}/${c.total} ${Math.floor(ratio * 100)}%  ok ${c.ok}  rejected ${c.rejected}  failed ${c.failed}`;
+}
+
+/**
+ * The most informative line that fits a terminal `columns` wide: the bar (10 to 30 cells) with the
+ * counts spelled out, then abbreviated, then the counts without the bar, down to the percentage.
+ * A line that reached the last column would wrap on some terminals, and `\r` returns only to the
+ * start of the last row, so every redraw would stack a new row: the line stays one column short.
+ */
+export function renderLine(c: Counts, columns: number): string {
+  const room = Math.max(1, Math.floor(columns) - 1);
+  const ratio = ratioOf(c);
+  const pct = `${Math.floor(ratio * 100)}%`;
+  const long = `${c.done}/${c.total} ${pct}  ok ${c.ok}  rejected ${c.rejected}  failed ${c.failed}`;
+  const short = `${c.done}/${c.total} ${pct} ok ${c.ok} rej ${c.rejected} fail ${c.failed}`;
+  for (const text of [long, short]) {
+    const width = Math.min(BAR_MAX, room - text.length - 1);
+    if (width >= BAR_MIN) return `${bar(ratio, width)} ${text}`;
+  }
+  for (const text of [long, short, `${c.done}/${c.total} ${pct}`, pct]) if (text.length <= room) return text;
+  return pct.slice(0, room);
+}
+
+function columnsOf(stream: NodeJS.WriteStream): number {
+  const n = stream.columns;
+  return typeof n === "number" && n > 0 ? n : DEFAULT_COLUMNS;
 }
 
 const NOOP: Progress = { tick() {}, done() {} };
@@ -27,7 +64,8 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
   if (!enabled || total === 0) return NOOP;
   const c: Counts = { done: 0, total, ok: 0, rejected: 0, failed: 0 };
   let lastDraw = 0;
-  const draw = () => stream.write(`\r\x1b[2K${renderBar(c)}`);
+  // The width is read on every frame, so a resized terminal gets a fitting line from the next one.
+  const draw = () => stream.write(`\r${renderLine(c, columnsOf(stream))}\x1b[K`);
   return {
     tick(r) {
       c.done++;

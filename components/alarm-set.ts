@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { cloudwatch } from "@pulumi/awsx/classic";
 import { functionMetric, httpApiMetric, queueMetric, tableMetric } from "./pipeline-metrics";
 import { durationAlarmThresholdMs } from "./sizing";
-import { applyTransform, componentTags, Transform } from "./transform";
+import { SluiceComponent, type CommonArgs } from "./component";
+import type { Transform } from "./transform";
 
 export interface WatchedFunction {
   /** Short name used in alarm names ("ingest"). */
@@ -15,7 +16,7 @@ export interface WatchedFunction {
   timeoutSeconds: number;
 }
 
-export interface AlarmSetArgs {
+export interface AlarmSetArgs extends CommonArgs {
   /** Functions to watch for errors, throttles and duration near the timeout. Default []. */
   functions?: WatchedFunction[];
   /** Main queue name, watched for the age of its oldest message. Default: not watched. */
@@ -36,8 +37,6 @@ export interface AlarmSetArgs {
   alarmEmail?: string;
   /** KMS key for the topic; its key policy must let CloudWatch use it. Default: none. */
   kmsKeyArn?: pulumi.Input<string>;
-  /** Tags for every child; `component` is added. Default {}. */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Per-child escape hatch for what these args do not cover. Default none. */
   transform?: {
     topic?: Transform<aws.sns.TopicArgs>;
@@ -54,41 +53,38 @@ interface AlarmSpec {
   description: string;
 }
 
-export class AlarmSet extends pulumi.ComponentResource {
+export class AlarmSet extends SluiceComponent {
   public readonly topic: aws.sns.Topic;
   public readonly topicArn: pulumi.Output<string>;
   public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
 
   constructor(name: string, args: AlarmSetArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("sluice:components:AlarmSet", name, {}, opts);
-    const parent = { parent: this };
-    const tags = componentTags(args.tags, "AlarmSet");
+    super("AlarmSet", name, args, opts);
     const t = args.transform ?? {};
 
-    const [topicName, topicArgs, topicOpts] = applyTransform<aws.sns.TopicArgs>(
-      t.topic,
-      `${name}-topic`,
-      { kmsMasterKeyId: pulumi.output(args.kmsKeyArn).apply((k) => (k ? k : undefined)) as pulumi.Output<string>, tags },
-      { ...parent },
-    );
+    const [topicName, topicArgs, topicOpts] = this.child<aws.sns.TopicArgs>(`${name}-topic`, t.topic, {
+      name: this.physicalName("topic"),
+      kmsMasterKeyId: this.kmsKeyArn as pulumi.Output<string>,
+      tags: this.tags,
+    });
     this.topic = new aws.sns.Topic(topicName, topicArgs, topicOpts);
     this.topicArn = this.topic.arn;
 
     if (args.alarmEmail) {
-      const [subName, subArgs, subOpts] = applyTransform<aws.sns.TopicSubscriptionArgs>(
-        t.subscription,
-        `${name}-email`,
-        { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail },
-        { ...parent },
-      );
+      const [subName, subArgs, subOpts] = this.child<aws.sns.TopicSubscriptionArgs>(`${name}-email`, t.subscription, {
+        topic: this.topic.arn,
+        protocol: "email",
+        endpoint: args.alarmEmail,
+      });
       new aws.sns.TopicSubscription(subName, subArgs, subOpts);
     }
 
     for (const spec of alarmSpecs(args)) {
-      const [alarmName, alarmArgs, alarmOpts] = applyTransform<cloudwatch.AlarmArgs>(
-        t.alarm,
+      const [alarmName, alarmArgs, alarmOpts] = this.child<cloudwatch.AlarmArgs>(
         `${name}-${spec.key}`,
+        t.alarm,
         {
+          name: this.physicalName("alarm", { name: `${name}-${spec.key}` }),
           alarmDescription: spec.description,
           threshold: spec.threshold,
           comparisonOperator: "GreaterThanOrEqualToThreshold",
@@ -99,9 +95,8 @@ export class AlarmSet extends pulumi.ComponentResource {
           alarmActions: [this.topic.arn],
           okActions: [this.topic.arn],
           // awsx's AlarmArgs does not list tags, but createAlarm passes every arg to MetricAlarm.
-          ...({ tags } as object),
+          ...({ tags: this.tags } as object),
         },
-        { ...parent },
       );
       this.alarms.push(spec.metric.withPeriod(spec.periodSeconds).createAlarm(alarmName, alarmArgs, alarmOpts));
     }

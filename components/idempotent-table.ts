@@ -3,15 +3,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BY_SOURCE_INDEX, BY_SOURCE_INDEX_KEYS, TABLE_HASH_KEY, TABLE_HASH_KEY_TYPE, TABLE_TTL_ATTRIBUTE } from "../runtime/contract/table";
-import { checkActions, Grantee, policyDocument } from "./policy";
-import { applyTransform, componentTags, Transform } from "./transform";
+import { SluiceComponent, type CommonArgs } from "./component";
+import type { Grantee } from "./policy";
+import type { Transform } from "./transform";
 
 /** Actions that only read; `grantRead` gives these. */
 export const TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"];
 /** Actions that write one item at a time; `grantWrite` gives these. */
 export const TABLE_WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
 
-export interface IdempotentTableArgs {
+/** DynamoDB calls KMS on the caller's behalf when the table uses a customer key, whatever the action. */
+export const TABLE_KMS_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
+
+export interface IdempotentTableArgs extends CommonArgs {
   /**
    * Protect the data: PITR, deletion protection, and Pulumi `protect` + `retainOnDelete`.
    * Default true; turn it off only for stacks that must tear down cleanly (dev).
@@ -21,34 +25,31 @@ export interface IdempotentTableArgs {
   bySourceIndex?: boolean;
   /** KMS key ARN for table encryption. Default: none, DynamoDB's AWS-owned key. */
   kmsKeyArn?: pulumi.Input<string>;
-  /** Tags for every child; `component` is added. Default {}. */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Per-child escape hatch for what these args do not cover. Default none. */
   transform?: { table?: Transform<aws.dynamodb.TableArgs>; grant?: Transform<aws.iam.RolePolicyArgs> };
 }
 
-export class IdempotentTable extends pulumi.ComponentResource {
+export class IdempotentTable extends SluiceComponent {
   public readonly table: aws.dynamodb.Table;
   public readonly name: pulumi.Output<string>;
   public readonly arn: pulumi.Output<string>;
   private readonly hasIndex: boolean;
-  private readonly kmsKeyArn: pulumi.Output<string | undefined>;
   private readonly grantTransform?: Transform<aws.iam.RolePolicyArgs>;
 
   constructor(name: string, args: IdempotentTableArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("sluice:components:IdempotentTable", name, {}, opts);
+    super("IdempotentTable", name, args, opts);
     const protect = args.protect ?? true;
     this.hasIndex = args.bySourceIndex ?? false;
-    this.kmsKeyArn = pulumi.output(args.kmsKeyArn).apply((k) => (k ? k : undefined));
     this.grantTransform = args.transform?.grant;
 
     // The key schema is the runtime's contract (runtime/contract/table.ts), not this component's.
     const attributes: { name: string; type: string }[] = [{ name: TABLE_HASH_KEY, type: TABLE_HASH_KEY_TYPE }];
     if (this.hasIndex) attributes.push({ name: BY_SOURCE_INDEX_KEYS.hashKey, type: BY_SOURCE_INDEX_KEYS.type }, { name: BY_SOURCE_INDEX_KEYS.rangeKey, type: BY_SOURCE_INDEX_KEYS.type });
-    const [tableName, tableArgs, tableOpts] = applyTransform<aws.dynamodb.TableArgs>(
-      args.transform?.table,
+    const [tableName, tableArgs, tableOpts] = this.child<aws.dynamodb.TableArgs>(
       `${name}-table`,
+      args.transform?.table,
       {
+        name: this.physicalName("table"),
         hashKey: TABLE_HASH_KEY,
         attributes,
         billingMode: "PAY_PER_REQUEST",
@@ -59,9 +60,9 @@ export class IdempotentTable extends pulumi.ComponentResource {
         pointInTimeRecovery: { enabled: protect },
         deletionProtectionEnabled: protect,
         serverSideEncryption: this.kmsKeyArn.apply((key) => (key ? { enabled: true, kmsKeyArn: key } : undefined)) as pulumi.Output<aws.types.input.dynamodb.TableServerSideEncryption>,
-        tags: componentTags(args.tags, "IdempotentTable"),
+        tags: this.tags,
       },
-      { parent: this, protect, retainOnDelete: protect },
+      { protect, retainOnDelete: protect },
     );
     this.table = new aws.dynamodb.Table(tableName, tableArgs, tableOpts);
     this.name = this.table.name;
@@ -74,23 +75,19 @@ export class IdempotentTable extends pulumi.ComponentResource {
    * inline policy named `<grantee>-table-<label>`.
    */
   grant(grantee: Grantee, actions: readonly string[], label = "access"): aws.iam.RolePolicy {
-    const tableActions = checkActions("dynamodb", actions);
-    const resources: pulumi.Input<string>[] = [this.table.arn];
-    if (this.hasIndex && tableActions.includes("dynamodb:Query")) resources.push(pulumi.interpolate`${this.table.arn}/index/${BY_SOURCE_INDEX}`);
-    const document = this.kmsKeyArn.apply((key) =>
-      policyDocument([
-        { actions: tableActions, resources },
-        // DynamoDB calls KMS on the caller's behalf when the table uses a customer key.
-        ...(key ? [{ actions: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"], resources: [key] }] : []),
-      ]),
-    );
-    const [name, args, opts] = applyTransform<aws.iam.RolePolicyArgs>(
-      this.grantTransform,
-      `${grantee.name}-table-${label}`,
-      { role: grantee.role.name, policy: document },
-      { parent: this },
-    );
-    return new aws.iam.RolePolicy(name, args, opts);
+    return this.grantPolicy({
+      grantee,
+      target: "table",
+      label,
+      service: "dynamodb",
+      actions,
+      resources: (checked) => [
+        this.table.arn,
+        ...(this.hasIndex && checked.includes("dynamodb:Query") ? [pulumi.interpolate`${this.table.arn}/index/${BY_SOURCE_INDEX}`] : []),
+      ],
+      kmsActions: () => TABLE_KMS_ACTIONS,
+      transform: this.grantTransform,
+    });
   }
 
   /** Read access: GetItem and Query. */

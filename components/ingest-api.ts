@@ -3,7 +3,8 @@
 // invoke permissions that only this API can use.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { applyTransform, componentTags, Transform } from "./transform";
+import { SluiceComponent, type CommonArgs } from "./component";
+import type { Transform } from "./transform";
 
 /** A function the API routes to, and the route keys (`"POST /events"`) it serves. */
 export interface ApiTarget {
@@ -31,7 +32,7 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   userAgent: "$context.identity.userAgent",
 });
 
-export interface IngestApiArgs {
+export interface IngestApiArgs extends Omit<CommonArgs, "kmsKeyArn"> {
   /** Functions keyed by a short name (it names their integration and permission). Required. */
   targets: Record<string, ApiTarget>;
   /** Steady-state requests per second for the stage. Default 100. */
@@ -42,8 +43,6 @@ export interface IngestApiArgs {
   corsOrigins?: pulumi.Input<pulumi.Input<string>[]>;
   /** Days the access log group keeps logs. Default 14. */
   accessLogRetentionDays?: pulumi.Input<number>;
-  /** Tags for every child; `component` is added. Default {}. */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Per-child escape hatch for what these args do not cover. Default none. */
   transform?: {
     api?: Transform<aws.apigatewayv2.ApiArgs>;
@@ -71,7 +70,7 @@ export function checkRouteKey(routeKey: string): string {
   return routeKey;
 }
 
-export class IngestApi extends pulumi.ComponentResource {
+export class IngestApi extends SluiceComponent {
   public readonly api: aws.apigatewayv2.Api;
   public readonly stage: aws.apigatewayv2.Stage;
   public readonly accessLogGroup: aws.cloudwatch.LogGroup;
@@ -82,9 +81,8 @@ export class IngestApi extends pulumi.ComponentResource {
   public readonly executionArn: pulumi.Output<string>;
 
   constructor(name: string, args: IngestApiArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("sluice:components:IngestApi", name, {}, opts);
-    const parent = { parent: this };
-    const tags = componentTags(args.tags, "IngestApi");
+    super("IngestApi", name, args, opts);
+    const tags = this.tags;
     const t = args.transform ?? {};
 
     const cors = pulumi.output(args.corsOrigins ?? []).apply((origins) =>
@@ -98,31 +96,28 @@ export class IngestApi extends pulumi.ComponentResource {
             maxAge: 3600,
           },
     ) as pulumi.Output<aws.types.input.apigatewayv2.ApiCorsConfiguration>;
-    const [apiName, apiArgs, apiOpts] = applyTransform<aws.apigatewayv2.ApiArgs>(
-      t.api,
+    const [apiName, apiArgs, apiOpts] = this.child<aws.apigatewayv2.ApiArgs>(
       `${name}-api`,
+      t.api,
       { protocolType: "HTTP", description: `Sluice ingest API (${pulumi.getStack()})`, corsConfiguration: cors, tags },
-      { ...parent },
     );
     this.api = new aws.apigatewayv2.Api(apiName, apiArgs, apiOpts);
 
     const seen = new Set<string>();
     for (const [key, target] of Object.entries(args.targets)) {
-      const [intName, intArgs, intOpts] = applyTransform<aws.apigatewayv2.IntegrationArgs>(
-        t.integration,
+      const [intName, intArgs, intOpts] = this.child<aws.apigatewayv2.IntegrationArgs>(
         `${name}-${key}-integration`,
+        t.integration,
         { apiId: this.api.id, integrationType: "AWS_PROXY", integrationUri: target.function.invokeArn, payloadFormatVersion: "2.0" },
-        { ...parent },
       );
       const integration = new aws.apigatewayv2.Integration(intName, intArgs, intOpts);
 
       // Only this API, through any of its stages and routes, may invoke the function.
       const functionName = "functionName" in target.function ? target.function.functionName : target.function.name;
-      const [permName, permArgs, permOpts] = applyTransform<aws.lambda.PermissionArgs>(
-        t.permission,
+      const [permName, permArgs, permOpts] = this.child<aws.lambda.PermissionArgs>(
         `${name}-${key}-permission`,
+        t.permission,
         { action: "lambda:InvokeFunction", function: functionName, principal: "apigateway.amazonaws.com", sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*` },
-        { ...parent },
       );
       new aws.lambda.Permission(permName, permArgs, permOpts);
 
@@ -130,27 +125,25 @@ export class IngestApi extends pulumi.ComponentResource {
         checkRouteKey(routeKey);
         if (seen.has(routeKey)) throw new Error(`route ${routeKey} is mapped twice`);
         seen.add(routeKey);
-        const [routeName, routeArgs, routeOpts] = applyTransform<aws.apigatewayv2.RouteArgs>(
-          t.route,
+        const [routeName, routeArgs, routeOpts] = this.child<aws.apigatewayv2.RouteArgs>(
           `${name}-route-${routeSlug(routeKey)}`,
+          t.route,
           { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` },
-          { ...parent },
         );
         this.routes.push(new aws.apigatewayv2.Route(routeName, routeArgs, routeOpts));
       }
     }
 
-    const [logName, logArgs, logOpts] = applyTransform<aws.cloudwatch.LogGroupArgs>(
-      t.accessLogGroup,
+    const [logName, logArgs, logOpts] = this.child<aws.cloudwatch.LogGroupArgs>(
       `${name}-access-logs`,
-      { name: `/sluice/${pulumi.getStack()}/${name}-access`, retentionInDays: args.accessLogRetentionDays ?? 14, tags },
-      { ...parent },
+      t.accessLogGroup,
+      { name: this.physicalName("logGroup", { name: `${name}-access` }), retentionInDays: args.accessLogRetentionDays ?? 14, tags },
     );
     this.accessLogGroup = new aws.cloudwatch.LogGroup(logName, logArgs, logOpts);
 
-    const [stageName, stageArgs, stageOpts] = applyTransform<aws.apigatewayv2.StageArgs>(
-      t.stage,
+    const [stageName, stageArgs, stageOpts] = this.child<aws.apigatewayv2.StageArgs>(
       `${name}-stage`,
+      t.stage,
       {
         apiId: this.api.id,
         name: "$default",
@@ -164,7 +157,7 @@ export class IngestApi extends pulumi.ComponentResource {
         tags,
       },
       // A stage deployed before its routes would serve an empty API for a moment.
-      { ...parent, dependsOn: this.routes },
+      { dependsOn: this.routes },
     );
     this.stage = new aws.apigatewayv2.Stage(stageName, stageArgs, stageOpts);
 

@@ -3,7 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cloudwatch } from "@pulumi/awsx/classic";
 import { functionMetric, httpApiMetric, queueMetric, tableMetric } from "./pipeline-metrics";
-import { applyTransform, Transform } from "./transform";
+import { SluiceComponent } from "./component";
+import type { Transform } from "./transform";
 
 export interface PipelineDashboardArgs {
   /** Functions to chart (invocations, errors, throttles, duration), in flow order. Default []. */
@@ -24,13 +25,14 @@ export interface PipelineDashboardArgs {
   transform?: { dashboard?: Transform<cloudwatch.DashboardArgs> };
 }
 
-export class PipelineDashboard extends pulumi.ComponentResource {
+export class PipelineDashboard extends SluiceComponent {
   public readonly dashboard: cloudwatch.Dashboard;
   public readonly dashboardName: pulumi.Output<string>;
   public readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: PipelineDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("sluice:components:PipelineDashboard", name, {}, opts);
+    // aws.cloudwatch.Dashboard takes no tags and nothing to encrypt.
+    super("PipelineDashboard", name, {}, opts);
     const stage = args.apiStage ?? "$default";
     const graph = (title: string, metrics: cloudwatch.Metric[]) => new cloudwatch.LineGraphMetricWidget({ title, metrics, width: 8, height: 6 });
 
@@ -67,12 +69,10 @@ export class PipelineDashboard extends pulumi.ComponentResource {
       ),
     );
 
-    const [dashName, dashArgs, dashOpts] = applyTransform<cloudwatch.DashboardArgs>(
-      args.transform?.dashboard,
-      `${name}-dashboard`,
-      { name: `${name}-${pulumi.getStack()}`, widgets: rows },
-      { parent: this },
-    );
+    const [dashName, dashArgs, dashOpts] = this.child<cloudwatch.DashboardArgs>(`${name}-dashboard`, args.transform?.dashboard, {
+      name: this.physicalName("dashboard"),
+      widgets: rows,
+    });
     this.dashboard = new cloudwatch.Dashboard(dashName, dashArgs, dashOpts);
     this.dashboardName = this.dashboard.dashboardName;
     this.url = this.dashboard.url;

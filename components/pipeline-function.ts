@@ -4,13 +4,14 @@
 // carries only what the handler needs.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LAMBDA_ASSUME_ROLE_POLICY, policyDocument } from "./policy";
-import { applyTransform, componentTags, Transform } from "./transform";
+import { SluiceComponent, type CommonArgs } from "./component";
+import { LAMBDA_ASSUME_ROLE_POLICY } from "./policy";
+import type { Transform } from "./transform";
 
 export const FUNCTION_RUNTIME = "nodejs22.x";
 export const FUNCTION_ARCHITECTURE = "arm64";
 
-export interface PipelineFunctionArgs<E, R> {
+export interface PipelineFunctionArgs<E, R> extends Omit<CommonArgs, "kmsKeyArn"> {
   /** Builds the handler once per cold start; it comes from `runtime/`. Required. */
   callbackFactory: aws.lambda.CallbackFactory<E, R>;
   /** Memory in MB. Default 256. */
@@ -26,8 +27,6 @@ export interface PipelineFunctionArgs<E, R> {
    * none: the only runtime dependency is superstruct, and the Lambda runtime ships AWS SDK v3.
    */
   excludePackages?: string[];
-  /** Tags for every child; `component` is added. Default {}. */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Per-child escape hatch for what these args do not cover. Default none. */
   transform?: {
     role?: Transform<aws.iam.RoleArgs>;
@@ -37,7 +36,7 @@ export interface PipelineFunctionArgs<E, R> {
   };
 }
 
-export class PipelineFunction<E, R> extends pulumi.ComponentResource {
+export class PipelineFunction<E, R> extends SluiceComponent {
   public readonly role: aws.iam.Role;
   public readonly logGroup: aws.cloudwatch.LogGroup;
   public readonly function: aws.lambda.CallbackFunction<E, R>;
@@ -48,46 +47,42 @@ export class PipelineFunction<E, R> extends pulumi.ComponentResource {
   public readonly timeoutSeconds: number;
 
   constructor(public readonly name: string, args: PipelineFunctionArgs<E, R>, opts?: pulumi.ComponentResourceOptions) {
-    super("sluice:components:PipelineFunction", name, {}, opts);
-    const parent = { parent: this };
-    const tags = componentTags(args.tags, "PipelineFunction");
+    super("PipelineFunction", name, args, opts);
     this.timeoutSeconds = args.timeout ?? 10;
+    const t = args.transform ?? {};
 
-    const [roleName, roleArgs, roleOpts] = applyTransform<aws.iam.RoleArgs>(
-      args.transform?.role,
-      `${name}-role`,
-      { assumeRolePolicy: LAMBDA_ASSUME_ROLE_POLICY, description: `Sluice ${name} function (least privilege)`, tags },
-      { ...parent },
-    );
+    const [roleName, roleArgs, roleOpts] = this.child<aws.iam.RoleArgs>(`${name}-role`, t.role, {
+      name: this.physicalName("role"),
+      assumeRolePolicy: LAMBDA_ASSUME_ROLE_POLICY,
+      description: `Sluice ${name} function (least privilege)`,
+      tags: this.tags,
+    });
     this.role = new aws.iam.Role(roleName, roleArgs, roleOpts);
 
     // An explicit group (instead of the one Lambda creates on first log) has a retention and is
     // deleted with the stack, so `pulumi destroy` leaves no orphaned logs behind.
-    const [logName, logArgs, logOpts] = applyTransform<aws.cloudwatch.LogGroupArgs>(
-      args.transform?.logGroup,
-      `${name}-logs`,
-      { name: `/sluice/${pulumi.getStack()}/${name}`, retentionInDays: args.logRetentionDays ?? 14, tags },
-      { ...parent },
-    );
+    const [logName, logArgs, logOpts] = this.child<aws.cloudwatch.LogGroupArgs>(`${name}-logs`, t.logGroup, {
+      name: this.physicalName("logGroup"),
+      retentionInDays: args.logRetentionDays ?? 14,
+      tags: this.tags,
+    });
     this.logGroup = new aws.cloudwatch.LogGroup(logName, logArgs, logOpts);
 
-    const [policyName, policyArgs, policyOpts] = applyTransform<aws.iam.RolePolicyArgs>(
-      args.transform?.logPolicy,
-      `${name}-logs-access`,
-      {
-        role: this.role.name,
-        policy: policyDocument([
-          { actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [pulumi.interpolate`${this.logGroup.arn}:*`] },
-        ]),
-      },
-      { ...parent },
-    );
-    const logPolicy = new aws.iam.RolePolicy(policyName, policyArgs, policyOpts);
+    const logPolicy = this.grantPolicy({
+      grantee: this,
+      target: "logs",
+      label: "access",
+      service: "logs",
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: () => [pulumi.interpolate`${this.logGroup.arn}:*`],
+      transform: t.logPolicy,
+    });
 
-    const [fnName, fnArgs, fnOpts] = applyTransform<aws.lambda.CallbackFunctionArgs<E, R>>(
-      args.transform?.function,
+    const [fnName, fnArgs, fnOpts] = this.child<aws.lambda.CallbackFunctionArgs<E, R>>(
       `${name}-function`,
+      t.function,
       {
+        name: this.physicalName("function"),
         callbackFactory: args.callbackFactory,
         role: this.role,
         runtime: FUNCTION_RUNTIME,
@@ -97,10 +92,10 @@ export class PipelineFunction<E, R> extends pulumi.ComponentResource {
         environment: { variables: args.environment ?? {} },
         loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
         codePathOptions: { extraExcludePackages: [...(args.excludePackages ?? [])] },
-        tags,
+        tags: this.tags,
       },
       // The function must not run before it may write its logs.
-      { ...parent, dependsOn: [logPolicy] },
+      { dependsOn: [logPolicy] },
     );
     this.function = new aws.lambda.CallbackFunction<E, R>(fnName, fnArgs, fnOpts);
     this.functionName = this.function.name;

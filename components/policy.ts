@@ -3,6 +3,7 @@
 // on named resources.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { applyTransform, Transform } from "./transform";
 
 export interface PolicyStatement {
   Effect: "Allow";
@@ -37,6 +38,44 @@ export function policyDocument(
       Statement: statements.map((s, i): PolicyStatement => ({ Effect: "Allow", Action: [...s.actions], Resource: resolved[i] })),
     }),
   );
+}
+
+export interface GrantSpec {
+  /** Who gets the access. */
+  grantee: Grantee;
+  /** What is granted on (`queue`, `table`, `logs`) and why (`access`, `poll`); the policy is `<grantee>-<target>-<label>`. */
+  target: string;
+  label: string;
+  /** The only service prefix `actions` may use ("sqs"). */
+  service: string;
+  actions: readonly string[];
+  /** The resources the (checked, sorted) actions apply to. */
+  resources: (actions: string[]) => pulumi.Input<string>[];
+  /** The customer key, if any, and the KMS actions the granted actions imply with it. */
+  kms?: { key: pulumi.Output<string | undefined>; actions: (actions: string[]) => string[] };
+  transform?: Transform<aws.iam.RolePolicyArgs>;
+  /** Options of the policy resource; `parent` is the component that grants. */
+  opts: pulumi.CustomResourceOptions;
+}
+
+/**
+ * The one way a component grants: checked actions on named resources, plus the KMS use they imply
+ * when there is a customer key, as an inline policy on the grantee's role.
+ */
+export function grantPolicy(spec: GrantSpec): aws.iam.RolePolicy {
+  const actions = checkActions(spec.service, spec.actions);
+  const resources = spec.resources(actions);
+  const kmsActions = spec.kms ? spec.kms.actions(actions) : [];
+  const document = pulumi.output(spec.kms?.key).apply((key) =>
+    policyDocument([{ actions, resources }, ...(key && kmsActions.length > 0 ? [{ actions: kmsActions, resources: [key] }] : [])]),
+  );
+  const [name, args, opts] = applyTransform<aws.iam.RolePolicyArgs>(
+    spec.transform,
+    `${spec.grantee.name}-${spec.target}-${spec.label}`,
+    { role: spec.grantee.role.name, policy: document },
+    spec.opts,
+  );
+  return new aws.iam.RolePolicy(name, args, opts);
 }
 
 /** The trust policy that lets only the Lambda service assume a function role. */

@@ -2,11 +2,16 @@
 // visibility timeout derived from its consumer's timeout.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { checkActions, Grantee, policyDocument } from "./policy";
+import { SluiceComponent, type CommonArgs } from "./component";
+import { checkQueueEncryption, queueEncryption } from "./encryption";
+import type { Grantee } from "./policy";
 import { visibilityTimeoutFor } from "./sizing";
-import { applyTransform, componentTags, Transform } from "./transform";
+import type { Transform } from "./transform";
 
-export interface QueueWithDlqArgs {
+/** What Lambda's event source mapping calls on the queue, with the consumer's own role. */
+export const QUEUE_POLL_ACTIONS: readonly string[] = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+
+export interface QueueWithDlqArgs extends CommonArgs {
   /** Timeout (seconds) of the function that consumes the queue; visibility is 6 × this + window. Required. */
   consumerTimeoutSeconds: number;
   /** The consumer's batching window in seconds, added to the visibility timeout. Default 0. */
@@ -19,18 +24,18 @@ export interface QueueWithDlqArgs {
   dlqRetentionSeconds?: pulumi.Input<number>;
   /** KMS key ARN for SSE on both queues. Default: none, SQS-managed SSE. */
   kmsKeyArn?: pulumi.Input<string>;
-  /** Tags for every child; `component` is added. Default {}. */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Per-child escape hatch for what these args do not cover. Default none. */
   transform?: {
+    /** A physical `name` set here must be set in the DLQ's `redriveAllowPolicy` too (it names the queue in advance). */
     queue?: Transform<aws.sqs.QueueArgs>;
     dlq?: Transform<aws.sqs.QueueArgs>;
+    /** Every grant of this queue, the poll grant of `subscribe` included. */
     grant?: Transform<aws.iam.RolePolicyArgs>;
     subscription?: Transform<aws.lambda.EventSourceMappingArgs>;
   };
 }
 
-export class QueueWithDlq extends pulumi.ComponentResource {
+export class QueueWithDlq extends SluiceComponent {
   public readonly queue: aws.sqs.Queue;
   public readonly dlq: aws.sqs.Queue;
   public readonly url: pulumi.Output<string>;
@@ -42,66 +47,49 @@ export class QueueWithDlq extends pulumi.ComponentResource {
   public readonly visibilityTimeoutSeconds: number;
   private readonly consumerTimeoutSeconds: number;
   private readonly consumerBatchingWindowSeconds: number;
-  private readonly kmsKeyArn: pulumi.Output<string | undefined>;
-  private readonly grantTransform?: Transform<aws.iam.RolePolicyArgs>;
-  private readonly subscriptionTransform?: Transform<aws.lambda.EventSourceMappingArgs>;
-  private readonly tags: pulumi.Output<Record<string, string>>;
+  private readonly transforms: NonNullable<QueueWithDlqArgs["transform"]>;
 
   constructor(name: string, args: QueueWithDlqArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("sluice:components:QueueWithDlq", name, {}, opts);
+    super("QueueWithDlq", name, args, opts);
     const parent = { parent: this };
-    const tags = componentTags(args.tags, "QueueWithDlq");
-    this.kmsKeyArn = pulumi.output(args.kmsKeyArn).apply((k) => (k ? k : undefined));
-    this.grantTransform = args.transform?.grant;
-    this.subscriptionTransform = args.transform?.subscription;
-    this.tags = tags;
-    const encryption = this.kmsKeyArn.apply((key) =>
-      key ? { kmsMasterKeyId: key, sqsManagedSseEnabled: false } : { kmsMasterKeyId: undefined, sqsManagedSseEnabled: true },
-    );
+    this.transforms = args.transform ?? {};
+    const encryption = this.kmsKeyArn.apply(queueEncryption);
+    const sse = {
+      kmsMasterKeyId: encryption.apply((e) => e.kmsMasterKeyId),
+      sqsManagedSseEnabled: encryption.apply((e) => e.sqsManagedSseEnabled),
+    } as { kmsMasterKeyId: pulumi.Output<string>; sqsManagedSseEnabled: pulumi.Output<boolean> };
 
     // The DLQ only accepts redrives from our own queue, whose ARN it must name before that queue
-    // exists; explicit physical names (stack-scoped) break the cycle.
-    const physical = `${name}-${pulumi.getStack()}`;
+    // exists; explicit physical names break the cycle.
+    const physical = this.physicalName("queue");
     const identity = aws.getCallerIdentityOutput({}, parent);
     const region = aws.getRegionOutput({}, parent);
     const partition = aws.getPartitionOutput({}, parent);
     const queueArn = pulumi.interpolate`arn:${partition.partition}:sqs:${region.region}:${identity.accountId}:${physical}`;
 
-    const [dlqName, dlqArgs, dlqOpts] = applyTransform<aws.sqs.QueueArgs>(
-      args.transform?.dlq,
-      `${name}-dlq`,
-      {
-        name: `${physical}-dlq`,
-        messageRetentionSeconds: args.dlqRetentionSeconds ?? 1_209_600,
-        sqsManagedSseEnabled: encryption.sqsManagedSseEnabled,
-        kmsMasterKeyId: encryption.kmsMasterKeyId,
-        redriveAllowPolicy: queueArn.apply((arn) => JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [arn] })),
-        tags,
-      },
-      { ...parent },
-    );
-    this.dlq = new aws.sqs.Queue(dlqName, dlqArgs, dlqOpts);
+    const [dlqName, dlqArgs, dlqOpts] = this.child<aws.sqs.QueueArgs>(`${name}-dlq`, this.transforms.dlq, {
+      name: this.physicalName("queue", { suffix: "-dlq" }),
+      messageRetentionSeconds: args.dlqRetentionSeconds ?? 1_209_600,
+      ...sse,
+      redriveAllowPolicy: queueArn.apply((arn) => JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [arn] })),
+      tags: this.tags,
+    });
+    this.dlq = new aws.sqs.Queue(dlqName, withCheckedEncryption(dlqName, dlqArgs), dlqOpts);
 
     this.consumerTimeoutSeconds = args.consumerTimeoutSeconds;
     this.consumerBatchingWindowSeconds = args.consumerBatchingWindowSeconds ?? 0;
     this.visibilityTimeoutSeconds = visibilityTimeoutFor(this.consumerTimeoutSeconds, this.consumerBatchingWindowSeconds);
-    const [queueName, queueArgs, queueOpts] = applyTransform<aws.sqs.QueueArgs>(
-      args.transform?.queue,
-      `${name}-queue`,
-      {
-        name: physical,
-        visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
-        messageRetentionSeconds: args.messageRetentionSeconds ?? 345_600,
-        sqsManagedSseEnabled: encryption.sqsManagedSseEnabled,
-        kmsMasterKeyId: encryption.kmsMasterKeyId,
-        redrivePolicy: pulumi
-          .all([this.dlq.arn, args.maxReceiveCount ?? 5])
-          .apply(([deadLetterTargetArn, maxReceiveCount]) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount })),
-        tags,
-      },
-      { ...parent },
-    );
-    this.queue = new aws.sqs.Queue(queueName, queueArgs, queueOpts);
+    const [queueName, queueArgs, queueOpts] = this.child<aws.sqs.QueueArgs>(`${name}-queue`, this.transforms.queue, {
+      name: physical,
+      visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
+      messageRetentionSeconds: args.messageRetentionSeconds ?? 345_600,
+      ...sse,
+      redrivePolicy: pulumi
+        .all([this.dlq.arn, args.maxReceiveCount ?? 5])
+        .apply(([deadLetterTargetArn, maxReceiveCount]) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount })),
+      tags: this.tags,
+    });
+    this.queue = new aws.sqs.Queue(queueName, withCheckedEncryption(queueName, queueArgs), queueOpts);
 
     this.url = this.queue.url;
     this.arn = this.queue.arn;
@@ -118,26 +106,24 @@ export class QueueWithDlq extends pulumi.ComponentResource {
    * `<grantee>-queue-<label>`.
    */
   grant(grantee: Grantee, actions: readonly string[], label = "access"): aws.iam.RolePolicy {
-    const sqsActions = checkActions("sqs", actions);
-    const kmsActions = kmsActionsFor(sqsActions);
-    const document = this.kmsKeyArn.apply((key) =>
-      policyDocument([
-        { actions: sqsActions, resources: [this.queue.arn] },
-        ...(key && kmsActions.length > 0 ? [{ actions: kmsActions, resources: [key] }] : []),
-      ]),
-    );
-    const [name, args, opts] = applyTransform<aws.iam.RolePolicyArgs>(
-      this.grantTransform,
-      `${grantee.name}-queue-${label}`,
-      { role: grantee.role.name, policy: document },
-      { parent: this },
-    );
-    return new aws.iam.RolePolicy(name, args, opts);
+    return this.grantPolicy({
+      grantee,
+      target: "queue",
+      label,
+      service: "sqs",
+      actions,
+      resources: () => [this.queue.arn],
+      kmsActions: kmsActionsFor,
+      transform: this.transforms.grant,
+    });
   }
+
   /**
    * Subscribes `consumer` through an event source mapping that reports partial batch failures,
-   * so one failing record is retried alone. The consumer's timeout and window must fit the
-   * visibility timeout this queue was built with.
+   * so one failing record is retried alone. Grants the consumer's role the poll actions (and
+   * kms:Decrypt with a customer key) as `<consumer>-queue-poll`, which the mapping waits for:
+   * Lambda checks the role's permissions when the mapping is created. The consumer's timeout and
+   * window must fit the visibility timeout this queue was built with.
    */
   subscribe(consumer: QueueConsumer, args: QueueSubscriptionArgs = {}): aws.lambda.EventSourceMapping {
     const window = args.batchingWindowSeconds ?? 0;
@@ -147,9 +133,10 @@ export class QueueWithDlq extends pulumi.ComponentResource {
           `(timeout ${this.consumerTimeoutSeconds}s, window ${this.consumerBatchingWindowSeconds}s): messages would be redelivered mid-run`,
       );
     }
-    const [name, mappingArgs, opts] = applyTransform<aws.lambda.EventSourceMappingArgs>(
-      this.subscriptionTransform,
+    const poll = this.grant(consumer, QUEUE_POLL_ACTIONS, "poll");
+    const [name, mappingArgs, opts] = this.child<aws.lambda.EventSourceMappingArgs>(
       `${consumer.name}-subscription`,
+      this.transforms.subscription,
       {
         eventSourceArn: this.queue.arn,
         functionName: consumer.functionName,
@@ -159,10 +146,28 @@ export class QueueWithDlq extends pulumi.ComponentResource {
         scalingConfig: { maximumConcurrency: args.maxConcurrency ?? 5 },
         tags: this.tags,
       },
-      { parent: this, dependsOn: args.dependsOn ?? [] },
+      { dependsOn: [poll] },
     );
     return new aws.lambda.EventSourceMapping(name, mappingArgs, opts);
   }
+}
+
+/**
+ * The args after the caller's transform, with the encryption fields checked against the
+ * conflict the provider refuses (a transform could bring it back).
+ */
+function withCheckedEncryption(queue: string, args: aws.sqs.QueueArgs): aws.sqs.QueueArgs {
+  const settings = pulumi
+    .all([args.kmsMasterKeyId, args.sqsManagedSseEnabled, args.kmsDataKeyReusePeriodSeconds])
+    .apply(([kmsMasterKeyId, sqsManagedSseEnabled, kmsDataKeyReusePeriodSeconds]) =>
+      checkQueueEncryption(queue, { kmsMasterKeyId, sqsManagedSseEnabled, kmsDataKeyReusePeriodSeconds }),
+    );
+  return {
+    ...args,
+    kmsMasterKeyId: settings.apply((s) => s.kmsMasterKeyId) as pulumi.Output<string>,
+    sqsManagedSseEnabled: settings.apply((s) => s.sqsManagedSseEnabled) as pulumi.Output<boolean>,
+    kmsDataKeyReusePeriodSeconds: settings.apply((s) => s.kmsDataKeyReusePeriodSeconds) as pulumi.Output<number>,
+  };
 }
 
 export interface QueueSubscriptionArgs {
@@ -172,13 +177,10 @@ export interface QueueSubscriptionArgs {
   batchingWindowSeconds?: number;
   /** Most concurrent invocations this queue may drive (2 to 1000). Default 5. */
   maxConcurrency?: pulumi.Input<number>;
-  /** Resources the mapping waits for, e.g. the grant that lets the function receive. Default []. */
-  dependsOn?: pulumi.Resource[];
 }
 
-/** The consumer side of a subscription: a function and the timeout the queue must outlast. */
-export interface QueueConsumer {
-  readonly name: string;
+/** The consumer side of a subscription: a function, its role, and the timeout the queue must outlast. */
+export interface QueueConsumer extends Grantee {
   readonly functionName: pulumi.Output<string>;
   readonly timeoutSeconds: number;
 }

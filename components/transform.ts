@@ -24,11 +24,3 @@ export function applyTransform<Args extends object>(
   }
   return [name, { ...args, ...transform }, opts];
 }
-
-/** The tags each child carries: the caller's, plus which component made it. */
-export function componentTags(
-  tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined,
-  component: string,
-): pulumi.Output<Record<string, string>> {
-  return pulumi.output(tags ?? {}).apply((t): Record<string, string> => ({ ...(t as Record<string, string>), component }));
-}

@@ -1,6 +1,7 @@
 // The exact IAM actions each function's code calls, read by index.ts to build least-privilege
 // roles: if a handler starts calling a new API, this list (and so the policy) changes in the same
-// commit. What AWS itself calls with a role belongs to the component that creates the integration.
+// commit. What AWS itself calls with a role is granted by the component that creates that
+// integration (QUEUE_POLL_ACTIONS in components/queue-with-dlq.ts for the worker's subscription).
 import type { FunctionName } from "./environment";
 
 export interface FunctionPermissions {
@@ -21,10 +22,9 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
   worker: {
     // UpdateItem: the single final write (write 2); GetItem: the conflict fallback.
     table: ["dynamodb:UpdateItem", "dynamodb:GetItem"],
-    // The handler itself never calls SQS: records arrive in the event, failures go back in the
-    // response. These are what the event source mapping polls with the worker's role; they leave
-    // this list (queue: []) once QueueWithDlq.subscribe grants them itself (issue 9).
-    queue: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+    // The handler never calls SQS: records arrive in the event, failures go back in the response.
+    // The event source mapping polls with the worker's role; QueueWithDlq.subscribe grants that.
+    queue: [],
   },
   // GetItem: GET /events/{id}, a consistent read.
   query: { table: ["dynamodb:GetItem"], queue: [] },

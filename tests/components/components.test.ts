@@ -7,6 +7,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { alarmSpecs } from "../../components/alarm-set";
 import { checkRouteKey, routeSlug } from "../../components/ingest-api";
+import { checkQueueEncryption } from "../../components/encryption";
 import { checkActions } from "../../components/policy";
 import { kmsActionsFor } from "../../components/queue-with-dlq";
 import { durationAlarmThresholdMs, leaseSecondsFor, visibilityTimeoutFor } from "../../components/sizing";
@@ -46,6 +47,17 @@ rules("KMS use follows the queue actions", () => {
   assert.equal(kmsActionsFor(["sqs:SendMessage"]), ["kms:Decrypt", "kms:GenerateDataKey"]);
   assert.equal(kmsActionsFor(["sqs:ReceiveMessage", "sqs:DeleteMessage"]), ["kms:Decrypt"]);
   assert.equal(kmsActionsFor(["sqs:GetQueueAttributes"]), []);
+});
+
+rules("queue encryption: a KMS key with sqsManagedSseEnabled set at all is refused, citing the provider's docs", () => {
+  const key = "arn:aws:kms:us-east-1:123456789012:key/k";
+  for (const sqsManagedSseEnabled of [false, true]) {
+    assert.throws(() => checkQueueEncryption("q", { kmsMasterKeyId: key, sqsManagedSseEnabled }), /q: sqsManagedSseEnabled .*conflicts with kmsMasterKeyId.*aws_sqs_queue/);
+  }
+  assert.throws(() => checkQueueEncryption("q", { kmsDataKeyReusePeriodSeconds: 300, sqsManagedSseEnabled: false }), /conflicts with kmsDataKeyReusePeriodSeconds/);
+  assert.not.throws(() => checkQueueEncryption("q", { kmsMasterKeyId: key, kmsDataKeyReusePeriodSeconds: 300 }));
+  assert.not.throws(() => checkQueueEncryption("q", { sqsManagedSseEnabled: true }));
+  assert.not.throws(() => checkQueueEncryption("q", {}));
 });
 
 rules("route keys: checked, and slugged into stable child names", () => {
@@ -95,20 +107,25 @@ variants("a customer KMS key encrypts both queues, the table and the topic, and 
   const run = await runStack("dev", { "sluice:kmsKeyArn": KEY });
   for (const q of ofType(run, TYPES.queue)) {
     assert.is(q.inputs.kmsMasterKeyId, KEY, q.name);
-    assert.is(q.inputs.sqsManagedSseEnabled, false, q.name);
+    // Not false: the provider refuses sqsManagedSseEnabled next to kmsMasterKeyId whatever its value.
+    assert.not.ok("sqsManagedSseEnabled" in q.inputs, `${q.name} passes sqsManagedSseEnabled with a KMS key`);
+    assert.not.throws(() => checkQueueEncryption(q.name, q.inputs));
   }
   assert.equal(one(run, TYPES.table).inputs.serverSideEncryption, { enabled: true, kmsKeyArn: KEY });
   assert.is(one(run, TYPES.topic).inputs.kmsMasterKeyId, KEY);
   const kmsOf = (policyName: string) =>
     JSON.parse(one(run, TYPES.rolePolicy, policyName).inputs.policy).Statement.filter((s: any) => s.Action.some((a: string) => a.startsWith("kms:")));
   assert.equal(kmsOf("sluice-ingest-queue-access"), [{ Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [KEY] }]);
-  assert.equal(kmsOf("sluice-worker-queue-access"), [{ Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KEY] }]);
+  assert.equal(kmsOf("sluice-worker-queue-poll"), [{ Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KEY] }]);
   assert.is(kmsOf("sluice-query-table-access")[0].Resource[0], KEY);
 });
 
 variants("without a key: SQS-managed SSE and no KMS permission anywhere", async () => {
   const run = await runStack("dev");
-  for (const q of ofType(run, TYPES.queue)) assert.is(q.inputs.sqsManagedSseEnabled, true);
+  for (const q of ofType(run, TYPES.queue)) {
+    assert.is(q.inputs.sqsManagedSseEnabled, true);
+    assert.not.ok("kmsMasterKeyId" in q.inputs, q.name);
+  }
   for (const p of ofType(run, TYPES.rolePolicy)) assert.not.ok(p.inputs.policy.includes("kms:"), p.name);
   assert.is(one(run, TYPES.table).inputs.serverSideEncryption, undefined);
 });

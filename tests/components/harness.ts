@@ -1,5 +1,5 @@
 // Runs the program once per stack (and config variant) for all component suites, and records the
-// resource options the mock monitor sees (protect, retainOnDelete, parent), which the recorded
+// resource options the mock monitor sees (protect, retainOnDelete, parent, dependsOn), which the recorded
 // resources do not carry.
 import { runProgram, type ProgramRun, type ResourceRecord } from "../../local/program";
 
@@ -7,6 +7,8 @@ export interface RecordedOptions {
   protect: boolean;
   retainOnDelete: boolean;
   parent: string;
+  /** URNs of the resources it waits for (`dependsOn`). */
+  dependencies: string[];
 }
 
 export interface StackRun extends ProgramRun {
@@ -33,6 +35,7 @@ function patchMonitor(): void {
       protect: Boolean(req.getProtect()),
       retainOnDelete: Boolean(req.getRetainondelete()),
       parent: String(req.getParent() ?? ""),
+      dependencies: (req.getDependenciesList?.() ?? []).map(String),
     });
     return original.call(this, req, cb);
   };

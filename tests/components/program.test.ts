@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { QUEUE_POLL_ACTIONS } from "../../components/queue-with-dlq";
 import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
 import { key, ofType, one, runStack, TYPES, type StackRun } from "./harness";
 import type { ResourceRecord } from "../../local/program";
@@ -90,7 +91,9 @@ for (const stack of ["dev", "prod"]) {
         [table.state.arn]: [...FUNCTION_PERMISSIONS[label].table].sort(),
         [`${one(run, TYPES.logGroup, `sluice-${label}-logs`).state.arn}:*`]: ["logs:CreateLogStream", "logs:PutLogEvents"],
       };
-      if (FUNCTION_PERMISSIONS[label].queue.length > 0) expected[queue.state.arn] = [...FUNCTION_PERMISSIONS[label].queue].sort();
+      // The worker's poll actions come with its subscription (QueueWithDlq.subscribe).
+      const queueActions = new Set([...FUNCTION_PERMISSIONS[label].queue, ...(label === "worker" ? QUEUE_POLL_ACTIONS : [])]);
+      if (queueActions.size > 0) expected[queue.state.arn] = [...queueActions].sort();
       assert.equal(granted, expected, `${label} grants`);
     }
   });
@@ -121,6 +124,9 @@ for (const stack of ["dev", "prod"]) {
     assert.is(esm.inputs.batchSize, Number(config(run, "batchSize")));
     assert.is(esm.inputs.maximumBatchingWindowInSeconds, Number(config(run, "batchingWindowSeconds")));
     assert.is(esm.inputs.scalingConfig.maximumConcurrency, Number(config(run, "workerMaxConcurrency")));
+    // Lambda checks the role may poll when the mapping is created: the poll grant must exist first.
+    const deps = run.options.get(key(esm.type, esm.name))!.dependencies;
+    assert.ok(deps.some((urn) => urn.endsWith(`${TYPES.rolePolicy}::sluice-worker-queue-poll`)), `mapping waits for the poll grant: ${deps.join(", ")}`);
   });
 
   test("table: on demand, pk hash key, TTL on expiresAt", () => {
