@@ -9,15 +9,16 @@ import { PipelineDashboard } from "./components/pipeline-dashboard";
 import { PipelineFunction } from "./components/pipeline-function";
 import { QueueWithDlq } from "./components/queue-with-dlq";
 import { leaseSecondsFor } from "./components/sizing";
+import { functionEnvironment } from "./runtime/contract/environment";
+import { FUNCTION_PERMISSIONS } from "./runtime/contract/permissions";
+import { routeKeysByFunction } from "./runtime/contract/routes";
 import { ingestFactory } from "./runtime/ingest-handler";
-import { FUNCTION_PERMISSIONS } from "./runtime/permissions";
 import { queryFactory } from "./runtime/query-handler";
 import { workerFactory } from "./runtime/worker-handler";
 import { version } from "./package.json";
 
 const config = new pulumi.Config();
 const stage = pulumi.getStack();
-const onOff = (on: boolean): string => (on ? "on" : "off");
 const unknownTypes = config.require("unknownTypes");
 if (unknownTypes !== "accept" && unknownTypes !== "reject") throw new Error(`sluice:unknownTypes must be accept or reject, got ${unknownTypes}`);
 
@@ -27,7 +28,8 @@ const kmsKeyArn = config.get("kmsKeyArn") || undefined;
 const ingestTimeout = config.requireNumber("ingestTimeoutSeconds");
 const workerTimeout = config.requireNumber("workerTimeoutSeconds");
 const batchingWindowSeconds = config.requireNumber("batchingWindowSeconds");
-const windowSeconds = String(config.requireNumber("idempotencyWindowSeconds"));
+const windowSeconds = config.requireNumber("idempotencyWindowSeconds");
+const testEvents = config.requireBoolean("testEvents");
 
 const table = new IdempotentTable("sluice-idempotency", {
   protect: config.requireBoolean("protect"),
@@ -45,22 +47,23 @@ const queue = new QueueWithDlq("sluice-events", {
   tags,
 });
 
-const common = { SLUICE_STAGE: stage, SLUICE_VERSION: version, SLUICE_TABLE_NAME: table.name };
+// Every function's environment goes through the contract's writer, named as runtime/settings.ts reads it.
+const common = { stage, version, tableName: table.name };
 
 const ingest = new PipelineFunction("sluice-ingest", {
   callbackFactory: ingestFactory,
   memorySize: config.requireNumber("ingestMemoryMb"),
   timeout: ingestTimeout,
   logRetentionDays,
-  environment: {
+  environment: functionEnvironment("ingest", {
     ...common,
-    SLUICE_QUEUE_URL: queue.url,
-    SLUICE_MAX_BODY_BYTES: String(config.requireNumber("maxBodyBytes")),
-    SLUICE_IDEMPOTENCY_WINDOW_SECONDS: windowSeconds,
-    SLUICE_LEASE_SECONDS: String(leaseSecondsFor(ingestTimeout)),
-    SLUICE_UNKNOWN_TYPES: unknownTypes,
-    SLUICE_TEST_EVENTS: onOff(config.requireBoolean("testEvents")),
-  },
+    queueUrl: queue.url,
+    maxBodyBytes: config.requireNumber("maxBodyBytes"),
+    windowSeconds,
+    leaseSeconds: leaseSecondsFor(ingestTimeout),
+    unknownTypes,
+    testEvents,
+  }),
   tags,
 });
 
@@ -69,12 +72,7 @@ const worker = new PipelineFunction("sluice-worker", {
   memorySize: config.requireNumber("workerMemoryMb"),
   timeout: workerTimeout,
   logRetentionDays,
-  environment: {
-    ...common,
-    SLUICE_IDEMPOTENCY_WINDOW_SECONDS: windowSeconds,
-    SLUICE_UNKNOWN_TYPES: unknownTypes,
-    SLUICE_TEST_EVENTS: onOff(config.requireBoolean("testEvents")),
-  },
+  environment: functionEnvironment("worker", { ...common, windowSeconds, unknownTypes, testEvents }),
   tags,
 });
 
@@ -84,11 +82,11 @@ const query = new PipelineFunction("sluice-query", {
   memorySize: config.requireNumber("queryMemoryMb"),
   timeout: config.requireNumber("queryTimeoutSeconds"),
   logRetentionDays,
-  environment: { ...common, SLUICE_DEMO_SOURCE: onOff(demoSource) },
+  environment: functionEnvironment("query", { ...common, demoSource }),
   tags,
 });
 
-// Each role gets exactly the actions its handler calls (runtime/permissions.ts), on its own resources.
+// Each role gets exactly the actions its handler calls (runtime/contract/permissions.ts), on its own resources.
 table.grant(ingest, FUNCTION_PERMISSIONS.ingest.table);
 queue.grant(ingest, FUNCTION_PERMISSIONS.ingest.queue);
 table.grant(worker, FUNCTION_PERMISSIONS.worker.table);
@@ -101,11 +99,13 @@ queue.subscribe(worker, {
   maxConcurrency: config.requireNumber("workerMaxConcurrency"),
 });
 
+// Routes from runtime/contract/routes.ts; the catch-all goes to query, whose router answers 404/405.
+const routes = routeKeysByFunction({ demoSource });
+
 const api = new IngestApi("sluice-api", {
   targets: {
-    ingest: { function: ingest, routes: ["POST /events", "POST /events/batch"] },
-    // The catch-all goes to query, whose router answers unknown paths with problem+json 404/405.
-    query: { function: query, routes: ["GET /events/{id}", "GET /health", ...(demoSource ? ["GET /demo/source"] : []), "$default"] },
+    ingest: { function: ingest, routes: routes.ingest },
+    query: { function: query, routes: routes.query },
   },
   throttleRateLimit: config.requireNumber("throttleRateLimit"),
   throttleBurstLimit: config.requireNumber("throttleBurstLimit"),

@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ENV_NAMES } from "../runtime/contract/environment";
 import type { FunctionPackage } from "./packages";
 import { median } from "./stats";
 
@@ -22,9 +23,9 @@ process.stdout.write("__INIT__" + performance.now() + "\\n");
 function baselineProbe(packages: string[], env: Record<string, string>): string {
   const lines = packages.map((p, i) => `const m${i} = require(${JSON.stringify(p)});`);
   const has = (p: string) => packages.findIndex((spec) => packageOf(spec) === p);
-  const dynamo = env.SLUICE_TABLE_NAME ? has("@aws-sdk/client-dynamodb") : -1;
+  const dynamo = env[ENV_NAMES.tableName] ? has("@aws-sdk/client-dynamodb") : -1;
   const docs = has("@aws-sdk/lib-dynamodb");
-  const sqs = env.SLUICE_QUEUE_URL ? has("@aws-sdk/client-sqs") : -1;
+  const sqs = env[ENV_NAMES.queueUrl] ? has("@aws-sdk/client-sqs") : -1;
   const opts = "{ maxAttempts: 3, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } }";
   if (dynamo >= 0) lines.push(`const ddb = new m${dynamo}.DynamoDBClient(${opts});`);
   if (dynamo >= 0 && docs >= 0) lines.push(`m${docs}.DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });`);
@@ -70,7 +71,7 @@ export function measureColdInit(pkg: FunctionPackage, nodePath: string, runs: nu
     PATH: process.env.PATH,
     NODE_PATH: nodePath,
     ...pkg.environment,
-    SLUICE_LOG_LEVEL: "silent",
+    [ENV_NAMES.logLevel]: "silent",
     AWS_REGION: "us-east-1",
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/servers";
 import type { LocalMetrics, LocalStack } from "../local/stack";
+import { routePath } from "../runtime/contract/routes";
 import { costPerMillion, type PerEventUsage } from "./cost";
 import { eventBody } from "./event";
 import { round, sleep } from "./stats";
@@ -129,10 +130,10 @@ export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label:
     const ids = Array.from({ length: opts.events }, (_, i) => `${opts.label}-${process.pid}-${Date.now()}-${i}`);
     const bodies: Array<{ path: string; body: string; contentType: string }> = [];
     if (opts.batch <= 1) {
-      for (const id of ids) bodies.push({ path: "/events", body: eventBody(id), contentType: "application/cloudevents+json" });
+      for (const id of ids) bodies.push({ path: routePath("postEvent"), body: eventBody(id), contentType: "application/cloudevents+json" });
     } else {
       for (let i = 0; i < ids.length; i += opts.batch) {
-        bodies.push({ path: "/events/batch", body: `[${ids.slice(i, i + opts.batch).map(eventBody).join(",")}]`, contentType: "application/cloudevents-batch+json" });
+        bodies.push({ path: routePath("postBatch"), body: `[${ids.slice(i, i + opts.batch).map(eventBody).join(",")}]`, contentType: "application/cloudevents-batch+json" });
       }
     }
     stack.resetMetrics();

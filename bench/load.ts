@@ -3,6 +3,8 @@
 // Mode "dynamo": the same concurrency of conditional PutItems (attribute_not_exists) straight to
 // dynalite. Prints one JSON line: { ok, seconds, perSec }.
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { routePath } from "../runtime/contract/routes";
+import { TABLE_HASH_KEY } from "../runtime/contract/table";
 import { eventBody } from "./event";
 
 // autocannon ships no types: this is the part of its API used here.
@@ -27,7 +29,7 @@ interface LoadOutcome {
 async function http(): Promise<LoadOutcome> {
   let n = 0;
   const result = await autocannon({
-    url: target.replace(/\/$/, "") + "/events",
+    url: target.replace(/\/$/, "") + routePath("postEvent"),
     connections: concurrency,
     duration: seconds,
     requests: [
@@ -55,8 +57,9 @@ async function dynamo(): Promise<LoadOutcome> {
       await ddb.send(
         new PutItemCommand({
           TableName: tableName,
-          Item: { pk: { S: `raw-${process.pid}-${n++}` }, event: { S: item } },
-          ConditionExpression: "attribute_not_exists(pk)",
+          Item: { [TABLE_HASH_KEY]: { S: `raw-${process.pid}-${n++}` }, event: { S: item } },
+          ConditionExpression: "attribute_not_exists(#key)",
+          ExpressionAttributeNames: { "#key": TABLE_HASH_KEY },
         }),
       );
       ok++;

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildSdkLayer } from "../local/sdk-layer";
+import { routeKey } from "../runtime/contract/routes";
 import { startLocalStack } from "../local/stack";
 import { measureColdInit, type InitResult } from "./cold-init";
 import { measureDefaultZips } from "./default-zip";
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
       single = await runPhase(stack, logs, { label: "single", events: PLAN.events, batch: 1, concurrency: CONCURRENCY, windowSeconds });
       step(`${PLAN.events} events in POSTs of 10, end to end`);
       batch10 = await runPhase(stack, logs, { label: "batch", events: PLAN.events, batch: 10, concurrency: CONCURRENCY, windowSeconds });
-      step(`autocannon POST /events, ${CONCURRENCY} connections, ${PLAN.loadSeconds} s`);
+      step(`autocannon ${routeKey("postEvent")}, ${CONCURRENCY} connections, ${PLAN.loadSeconds} s`);
       ingestLoad = await runLoad(["http", String(stack.apiUrl), String(CONCURRENCY), String(PLAN.loadSeconds)]);
       // The worker is still storing what the load queued: the raw puts get a quiet dynalite.
       step("waiting for the worker to store what the load queued");
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
         target: `≤ 2 round trips (${(2 * worker.roundTripMs).toFixed(1)} ms)`,
         pass: worker.msPerBatch <= 2 * worker.roundTripMs,
       },
-      { figure: `local ingest, POST /events, ${CONCURRENCY} connections`, measured: `${results.localIngestPerSec}/s (answers: ${Object.entries(ingestLoad.statuses).map(([c, n]) => `${c}×${n}`).join(", ")})`, target: "comparison", pass: undefined },
+      { figure: `local ingest, ${routeKey("postEvent")}, ${CONCURRENCY} connections`, measured: `${results.localIngestPerSec}/s (answers: ${Object.entries(ingestLoad.statuses).map(([c, n]) => `${c}×${n}`).join(", ")})`, target: "comparison", pass: undefined },
       { figure: `raw dynalite conditional puts, ${CONCURRENCY} concurrent`, measured: `${results.localDynamoPutsPerSec}/s`, target: "comparison", pass: undefined },
       { figure: "local ingest / raw dynalite puts", measured: `${(localIngestRatio * 100).toFixed(1)} %`, target: "≥ 50 %", pass: localIngestRatio >= 0.5 },
     ];

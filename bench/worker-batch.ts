@@ -6,11 +6,12 @@ import type { SQSEvent } from "aws-lambda";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from "../local/servers";
-import { encodeMessageBody } from "../runtime/event-queue";
+import { TABLE_HASH_KEY, TABLE_HASH_KEY_TYPE } from "../runtime/contract/table";
 import { createDynamoEventStore, type EventStore } from "../runtime/event-store";
 import { createEnvelopeValidator, createEventTypes } from "../runtime/event-types";
 import { createLogger } from "../runtime/log";
 import { prepareEvent } from "../runtime/prepare-event";
+import { encodeMessageBody } from "../runtime/queue-message";
 import { makeWorkerHandler } from "../runtime/worker-handler";
 import { eventBody } from "./event";
 import { median, sleep } from "./stats";
@@ -86,8 +87,8 @@ export async function measureWorkerBatch(opts: { batches: number; latencyMs: num
     await ddb.send(
       new CreateTableCommand({
         TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+        AttributeDefinitions: [{ AttributeName: TABLE_HASH_KEY, AttributeType: TABLE_HASH_KEY_TYPE }],
+        KeySchema: [{ AttributeName: TABLE_HASH_KEY, KeyType: "HASH" }],
         BillingMode: "PAY_PER_REQUEST",
       }),
     );

@@ -1,5 +1,6 @@
 // Command-line parsing into one typed command. Nothing here touches the network or the disk.
 import { parseArgs } from "node:util";
+import { routeKey } from "../runtime/contract/routes";
 import { MAX_BATCH } from "./send-events";
 import { UsageError } from "./target";
 import { parseWhere, type WhereClause } from "./where";
@@ -49,7 +50,7 @@ Target (one of):
   --outputs FILE            the outputs file for --stack local
 
 Sending (send, pull):
-  --batch                   POST /events/batch, ${MAX_BATCH} events per request
+  --batch                   ${routeKey("postBatch")}, ${MAX_BATCH} events per request
   --concurrency N           requests in flight at once (default 8)
   --dry-run                 validate locally, send nothing
 

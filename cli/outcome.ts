@@ -1,4 +1,5 @@
 // Turns what the server answered into one outcome per event. Pure: no I/O here.
+import { problemSlug } from "../runtime/contract/problems";
 
 export type Outcome = "accepted" | "replayed" | "rejected" | "failed" | "valid";
 
@@ -28,13 +29,11 @@ export interface Problem {
   errors?: Array<{ path?: string; message?: string }>;
 }
 
-const PROBLEM_PREFIX = "urn:sluice:problem:";
-
 /** A one-line reason: the problem's slug, its detail, and each validation error with its path. */
 export function problemReason(problem: unknown, httpStatus?: number): string {
   if (!problem || typeof problem !== "object") return httpStatus ? `HTTP ${httpStatus}` : "no reason given";
   const p = problem as Problem;
-  const slug = typeof p.type === "string" && p.type.startsWith(PROBLEM_PREFIX) ? p.type.slice(PROBLEM_PREFIX.length) : p.type;
+  const slug = typeof p.type === "string" ? problemSlug(p.type) : p.type;
   const head = [slug ?? p.title ?? (httpStatus ? `HTTP ${httpStatus}` : "problem"), p.detail].filter(Boolean).join(": ");
   const errors = Array.isArray(p.errors)
     ? p.errors.map((e) => (e.path ? `${e.path}: ${e.message ?? "invalid"}` : e.message ?? "invalid"))

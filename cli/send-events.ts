@@ -1,5 +1,6 @@
 // Posts prepared events to the ingest API, one per request or ten per batch, with bounded
 // concurrency. Retrying is got's job (see http-client.ts); this maps answers to outcomes.
+import { routePath } from "../runtime/contract/routes";
 import type { Got, Response } from "./got";
 import { batchItemOutcome, isRetryableItem, singleOutcome, type BatchItemAnswer, type ItemResult } from "./outcome";
 import { mapPool } from "./pool";
@@ -68,7 +69,7 @@ function finish(e: PreparedEvent, answer: Partial<ItemResult>, attempts: number)
 
 export async function sendOne(client: Got, baseUrl: string, e: PreparedEvent): Promise<ItemResult> {
   try {
-    const res = await client.post(endpoint(baseUrl, "events"), {
+    const res = await client.post(endpoint(baseUrl, routePath("postEvent")), {
       body: JSON.stringify(e.event),
       headers: { "content-type": JSON_CONTENT },
       context: { eventId: base(e).eventId, key: e.key },
@@ -83,7 +84,7 @@ export async function sendOne(client: Got, baseUrl: string, e: PreparedEvent): P
 async function sendBatch(client: Got, baseUrl: string, chunk: PreparedEvent[], report: (r: ItemResult) => ItemResult): Promise<ItemResult[]> {
   let res: Response<string>;
   try {
-    res = await client.post(endpoint(baseUrl, "events/batch"), {
+    res = await client.post(endpoint(baseUrl, routePath("postBatch")), {
       body: JSON.stringify(chunk.map((e) => e.event)),
       headers: { "content-type": BATCH_CONTENT },
       context: { eventId: chunk.map((e) => base(e).eventId).join(","), batch: true },

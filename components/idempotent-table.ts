@@ -2,14 +2,10 @@
 // (PITR, deletion protection, retained on delete) when the stack's data matters.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { BY_SOURCE_INDEX, BY_SOURCE_INDEX_KEYS, TABLE_HASH_KEY, TABLE_HASH_KEY_TYPE, TABLE_TTL_ATTRIBUTE } from "../runtime/contract/table";
 import { SluiceComponent, type CommonArgs } from "./component";
 import type { Grantee } from "./policy";
 import type { Transform } from "./transform";
-
-/** The key schema every layer agrees on (docs/architecture.md). */
-export const TABLE_HASH_KEY = "pk";
-export const TABLE_TTL_ATTRIBUTE = "expiresAt";
-export const BY_SOURCE_INDEX = "bySource";
 
 /** Actions that only read; `grantRead` gives these. */
 export const TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"];
@@ -46,8 +42,9 @@ export class IdempotentTable extends SluiceComponent {
     this.hasIndex = args.bySourceIndex ?? false;
     this.grantTransform = args.transform?.grant;
 
-    const attributes = [{ name: TABLE_HASH_KEY, type: "S" }];
-    if (this.hasIndex) attributes.push({ name: "source", type: "S" }, { name: "receivedAt", type: "S" });
+    // The key schema is the runtime's contract (runtime/contract/table.ts), not this component's.
+    const attributes: { name: string; type: string }[] = [{ name: TABLE_HASH_KEY, type: TABLE_HASH_KEY_TYPE }];
+    if (this.hasIndex) attributes.push({ name: BY_SOURCE_INDEX_KEYS.hashKey, type: BY_SOURCE_INDEX_KEYS.type }, { name: BY_SOURCE_INDEX_KEYS.rangeKey, type: BY_SOURCE_INDEX_KEYS.type });
     const [tableName, tableArgs, tableOpts] = this.child<aws.dynamodb.TableArgs>(
       `${name}-table`,
       args.transform?.table,
@@ -58,7 +55,7 @@ export class IdempotentTable extends SluiceComponent {
         billingMode: "PAY_PER_REQUEST",
         ttl: { attributeName: TABLE_TTL_ATTRIBUTE, enabled: true },
         globalSecondaryIndexes: this.hasIndex
-          ? [{ name: BY_SOURCE_INDEX, hashKey: "source", rangeKey: "receivedAt", projectionType: "ALL" }]
+          ? [{ name: BY_SOURCE_INDEX, hashKey: BY_SOURCE_INDEX_KEYS.hashKey, rangeKey: BY_SOURCE_INDEX_KEYS.rangeKey, projectionType: "ALL" }]
           : undefined,
         pointInTimeRecovery: { enabled: protect },
         deletionProtectionEnabled: protect,

@@ -1,33 +1,9 @@
 // The main queue behind a small interface: one message per event, or one batch request for many.
+// What a message holds and how its body is written is runtime/queue-message.ts; this is the SQS I/O.
 import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import type { CloudEventRecord } from "./event-types";
-
-/** The queue message body (docs/architecture.md, "Queue message"). */
-export interface QueueMessage {
-  v: 1;
-  id: string;
-  key: string;
-  payloadHash: string;
-  receivedAt: string;
-  requestId: string;
-  sourceIp?: string;
-  userAgent?: string;
-  event: CloudEventRecord;
-}
-
-/** SQS's message size limit (the classic 256 KiB; queues may allow more, none allow less). */
-export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
-
-// SQS accepts only #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF. JSON.stringify escapes
-// the control characters and lone surrogates, but leaves U+FFFE and U+FFFF as they are: escaping
-// them keeps the JSON identical in meaning and stops SQS refusing an event a client sent in good faith.
-const SQS_FORBIDDEN_IN_JSON = /[\uFFFE\uFFFF]/g;
-
-/** The message body as sent: JSON that SQS accepts for any event. */
-export function encodeMessageBody(message: QueueMessage): string {
-  return JSON.stringify(message).replace(SQS_FORBIDDEN_IN_JSON, (c) => "\\u" + c.charCodeAt(0).toString(16));
-}
+import { encodeMessageBody } from "./queue-message";
+import type { QueueMessage } from "./queue-message";
 
 export interface BatchFailure {
   entryId: string;

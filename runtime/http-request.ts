@@ -1,4 +1,5 @@
 // Reading an HTTP request the same way everywhere: the handlers, the local edge and the CLI.
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 
 /** Header lookup that ignores case (API Gateway lower-cases, but direct invocations may not). */
 export function headerOf(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
@@ -18,4 +19,14 @@ export function decodeComponent(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** The request's method and path, without the stage prefix a named stage adds to rawPath. */
+export function requestLine(event: APIGatewayProxyEventV2): { method: string; path: string } {
+  const method = (event.requestContext?.http?.method ?? "GET").toUpperCase();
+  let path = event.rawPath ?? event.requestContext?.http?.path ?? "/";
+  const stage = event.requestContext?.stage;
+  if (stage && stage !== "$default" && path.startsWith(`/${stage}/`)) path = path.slice(stage.length + 1);
+  if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
+  return { method, path };
 }

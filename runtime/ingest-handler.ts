@@ -3,23 +3,27 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { createDocumentClient, createSqsClient } from "./aws-clients";
+import { FUNCTION_ENVIRONMENT } from "./contract/environment";
+import { problem } from "./contract/problems";
+import type { ProblemBody } from "./contract/problems";
+import { routePath } from "./contract/routes";
+import { TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "./contract/table";
 import { createEnvelopeValidator, createEventTypes } from "./event-types";
 import type { EnvelopeValidator } from "./event-types";
 import { createSqsEventQueue } from "./event-queue";
-import type { EventQueue, QueueMessage } from "./event-queue";
+import type { EventQueue } from "./event-queue";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, StoredRecord } from "./event-store";
 import { headerOf } from "./http-request";
-import { jsonResponse, problemResponse, unroutedResponse } from "./http-response";
+import { jsonResponse, problemResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
+import type { LambdaContextLike } from "./lambda-context";
 import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
 import { prepareBatch, prepareEvent } from "./prepare-event";
 import type { IngestRequest } from "./prepare-event";
-import { problem } from "./problems";
-import type { ProblemBody } from "./problems";
-import { matchRoute, requestLine } from "./routes";
-import type { LambdaContextLike } from "./routes";
+import type { QueueMessage } from "./queue-message";
+import { routeRequest } from "./route-request";
 import { readSettings } from "./settings";
 
 export interface IngestDeps {
@@ -50,7 +54,7 @@ function acceptedBody(id: string): { id: string; status: "accepted" } {
 }
 
 function locationOf(id: string): string {
-  return `/events/${id}`;
+  return routePath("getEvent", { id });
 }
 
 function unavailable(detail: string, requestId: string): HttpResult {
@@ -101,12 +105,12 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
     try {
       const outcome = await deps.store.acquire(
         {
-          pk: message.id,
+          [TABLE_HASH_KEY]: message.id,
           payloadHash: message.payloadHash,
           source: message.event.source,
           type: message.event.type,
           receivedAt: message.receivedAt,
-          expiresAt: Math.floor(nowMs / 1000) + deps.windowSeconds,
+          [TABLE_TTL_ATTRIBUTE]: Math.floor(nowMs / 1000) + deps.windowSeconds,
           leaseUntil: nowMs + deps.leaseSeconds * 1000,
           leaseToken,
         },
@@ -224,12 +228,8 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
   return async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     const log = deps.log.child({ requestId, awsRequestId: context.awsRequestId });
-    const { method, path } = requestLine(event);
-    const route = matchRoute("ingest", method, path);
-    if (route.kind !== "route") {
-      if (route.kind === "not-found" && route.misrouted) log.warn("request routed to the wrong function", { method, path });
-      return unroutedResponse(route, method, path, requestId);
-    }
+    const route = routeRequest("ingest", event, log, requestId);
+    if (route.kind === "answered") return route.response;
     const req: IngestRequest = {
       headers: (event.headers ?? {}) as Record<string, string | undefined>,
       body: event.body,
@@ -251,7 +251,7 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
 
 /** Pulumi `callbackFactory`: runs once per cold start, builds the clients and structs. */
 export function ingestFactory(): IngestHandler {
-  const settings = readSettings(process.env, { table: true, queue: true });
+  const settings = readSettings(process.env, FUNCTION_ENVIRONMENT.ingest.needs);
   const registry = createEventTypes({ testEvents: settings.testEvents });
   return makeIngestHandler({
     store: createDynamoEventStore(createDocumentClient(), settings.tableName),

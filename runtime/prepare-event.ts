@@ -2,10 +2,10 @@
 // idempotency key, event id, payload hash and enrichment, in that order. The bench times this.
 import type { CloudEventRecord, EnvelopeValidator } from "./event-types";
 import { deriveKey, eventIdForKey, parseIdempotencyKey, payloadHash } from "./idempotency-key";
-import { encodeMessageBody, SQS_MAX_MESSAGE_BYTES } from "./event-queue";
-import type { QueueMessage } from "./event-queue";
-import { problem } from "./problems";
-import type { ProblemBody } from "./problems";
+import { encodeMessageBody, SQS_MAX_MESSAGE_BYTES } from "./queue-message";
+import type { QueueMessage } from "./queue-message";
+import { problem } from "./contract/problems";
+import type { ProblemBody } from "./contract/problems";
 import { decodeComponent, headerOf } from "./http-request";
 
 /** What the ingest knows about one HTTP request before touching any dependency. */

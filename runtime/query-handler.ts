@@ -1,17 +1,19 @@
 // The query function: GET /events/{id}, GET /health, and (non-prod) GET /demo/source.
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { createDocumentClient } from "./aws-clients";
+import { FUNCTION_ENVIRONMENT } from "./contract/environment";
+import { problem } from "./contract/problems";
+import { TABLE_HASH_KEY } from "./contract/table";
 import { demoSourceRows } from "./demo-source";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, StoredRecord } from "./event-store";
-import { jsonResponse, problemResponse, unroutedResponse } from "./http-response";
+import { jsonResponse, problemResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
 import { isEventId } from "./idempotency-key";
+import type { LambdaContextLike } from "./lambda-context";
 import { createLogger } from "./log";
 import type { Logger } from "./log";
-import { problem } from "./problems";
-import { matchRoute, requestLine } from "./routes";
-import type { LambdaContextLike } from "./routes";
+import { routeRequest } from "./route-request";
 import { readSettings } from "./settings";
 
 export interface QueryDeps {
@@ -28,7 +30,7 @@ const NO_STORE = { "cache-control": "no-store" };
 
 /** The public view of a record: no lease token, no internal key material. */
 export function eventView(rec: StoredRecord): Record<string, unknown> {
-  const view: Record<string, unknown> = { id: rec.pk, status: rec.status, type: rec.type, source: rec.source, receivedAt: rec.receivedAt };
+  const view: Record<string, unknown> = { id: rec[TABLE_HASH_KEY], status: rec.status, type: rec.type, source: rec.source, receivedAt: rec.receivedAt };
   if (rec.processedAt) view.processedAt = rec.processedAt;
   if (rec.status === "failed") {
     view.errorCategory = rec.errorCategory;
@@ -42,12 +44,8 @@ export function makeQueryHandler(deps: QueryDeps): QueryHandler {
   return async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     const log = deps.log.child({ requestId, awsRequestId: context.awsRequestId });
-    const { method, path } = requestLine(event);
-    const route = matchRoute("query", method, path);
-    if (route.kind !== "route") {
-      if (route.kind === "not-found" && route.misrouted) log.warn("request routed to the wrong function", { method, path });
-      return unroutedResponse(route, method, path, requestId);
-    }
+    const route = routeRequest("query", event, log, requestId);
+    if (route.kind === "answered") return route.response;
     if (route.name === "health") return jsonResponse(200, { status: "ok", stage: deps.stage, version: deps.version }, NO_STORE);
     if (route.name === "demoSource") {
       if (!deps.demoSource) return problemResponse(problem("not-found", "the demo source is off on this stage", { requestId }));
@@ -70,7 +68,7 @@ export function makeQueryHandler(deps: QueryDeps): QueryHandler {
 
 /** Pulumi `callbackFactory`: runs once per cold start. */
 export function queryFactory(): QueryHandler {
-  const settings = readSettings(process.env, { table: true });
+  const settings = readSettings(process.env, FUNCTION_ENVIRONMENT.query.needs);
   return makeQueryHandler({
     store: createDynamoEventStore(createDocumentClient(), settings.tableName),
     stage: settings.stage,

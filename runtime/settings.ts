@@ -1,21 +1,15 @@
-// Reads a function's SLUICE_* environment (docs/architecture.md) once per cold start.
-export interface Settings {
-  stage: string;
-  version: string;
-  tableName: string;
-  queueUrl: string;
-  maxBodyBytes: number;
-  windowSeconds: number;
-  leaseSeconds: number;
-  unknownTypes: "accept" | "reject";
-  testEvents: boolean;
-  demoSource: boolean;
-  logLevel: string;
-}
+// Reads a function's SLUICE_* environment (runtime/contract/environment.ts) once per cold start:
+// the defaults, the `on`/`off` flags, and a clear error naming the variable that is wrong.
+import { ENV_NAMES } from "./contract/environment";
+import type { Settings } from "./contract/environment";
+
+export type { Settings };
 
 type Env = Record<string, string | undefined>;
+type Name = keyof Settings;
 
-function positiveInt(env: Env, name: string, fallback: number): number {
+function positiveInt(env: Env, setting: Name, fallback: number): number {
+  const name = ENV_NAMES[setting];
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
@@ -23,35 +17,40 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return n;
 }
 
-function required(env: Env, name: string): string {
-  const v = env[name];
-  if (!v) throw new Error(`${name} is not set`);
+function required(env: Env, setting: Name): string {
+  const v = env[ENV_NAMES[setting]];
+  if (!v) throw new Error(`${ENV_NAMES[setting]} is not set`);
   return v;
 }
 
-function flag(env: Env, name: string): boolean {
-  return (env[name] ?? "").toLowerCase() === "on";
+function optional(env: Env, setting: Name, fallback: string): string {
+  return env[ENV_NAMES[setting]] ?? fallback;
+}
+
+function flag(env: Env, setting: Name): boolean {
+  return (env[ENV_NAMES[setting]] ?? "").toLowerCase() === "on";
 }
 
 /**
- * `need` lists what this function cannot run without, so a miswired function fails at cold start
- * with a clear message rather than on its first request.
+ * `need` lists what this function cannot run without (FUNCTION_ENVIRONMENT[fn].needs), so a
+ * miswired function fails at cold start with a clear message rather than on its first request.
  */
 export function readSettings(env: Env, need: { table?: boolean; queue?: boolean } = {}): Settings {
-  const unknownTypes = (env.SLUICE_UNKNOWN_TYPES ?? "accept").toLowerCase();
-  if (unknownTypes !== "accept" && unknownTypes !== "reject") throw new Error(`SLUICE_UNKNOWN_TYPES must be accept or reject, got ${JSON.stringify(env.SLUICE_UNKNOWN_TYPES)}`);
+  const rawUnknown = env[ENV_NAMES.unknownTypes];
+  const unknownTypes = (rawUnknown ?? "accept").toLowerCase();
+  if (unknownTypes !== "accept" && unknownTypes !== "reject") throw new Error(`${ENV_NAMES.unknownTypes} must be accept or reject, got ${JSON.stringify(rawUnknown)}`);
   return {
-    stage: env.SLUICE_STAGE ?? "dev",
-    version: env.SLUICE_VERSION ?? "0.0.0",
-    tableName: need.table ? required(env, "SLUICE_TABLE_NAME") : (env.SLUICE_TABLE_NAME ?? ""),
-    queueUrl: need.queue ? required(env, "SLUICE_QUEUE_URL") : (env.SLUICE_QUEUE_URL ?? ""),
+    stage: optional(env, "stage", "dev"),
+    version: optional(env, "version", "0.0.0"),
+    tableName: need.table ? required(env, "tableName") : optional(env, "tableName", ""),
+    queueUrl: need.queue ? required(env, "queueUrl") : optional(env, "queueUrl", ""),
     // Default leaves room under SQS's 256 KiB message limit for the enrichment around the event.
-    maxBodyBytes: positiveInt(env, "SLUICE_MAX_BODY_BYTES", 200 * 1024),
-    windowSeconds: positiveInt(env, "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", 24 * 3600),
-    leaseSeconds: positiveInt(env, "SLUICE_LEASE_SECONDS", 60),
+    maxBodyBytes: positiveInt(env, "maxBodyBytes", 200 * 1024),
+    windowSeconds: positiveInt(env, "windowSeconds", 24 * 3600),
+    leaseSeconds: positiveInt(env, "leaseSeconds", 60),
     unknownTypes,
-    testEvents: flag(env, "SLUICE_TEST_EVENTS"),
-    demoSource: flag(env, "SLUICE_DEMO_SOURCE"),
-    logLevel: env.SLUICE_LOG_LEVEL ?? "info",
+    testEvents: flag(env, "testEvents"),
+    demoSource: flag(env, "demoSource"),
+    logLevel: optional(env, "logLevel", "info"),
   };
 }

@@ -3,17 +3,20 @@
 // parallel and one record's failure never fails the others.
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { createDocumentClient } from "./aws-clients";
+import { FUNCTION_ENVIRONMENT } from "./contract/environment";
+import { TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "./contract/table";
 import { createEnvelopeValidator, createEventTypes } from "./event-types";
 import type { EnvelopeValidator, EventTypeRegistry } from "./event-types";
-import type { QueueMessage } from "./event-queue";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, FinalRecord } from "./event-store";
 import { classifiedError, classifyFailure, failureReason, isRetried } from "./failure-classes";
 import type { FailureCategory } from "./failure-classes";
-import { processEvent } from "./fault-injection";
+import type { LambdaContextLike } from "./lambda-context";
 import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
-import type { LambdaContextLike } from "./routes";
+import { processEvent } from "./process-event";
+import { parseQueueMessage } from "./queue-message";
+import type { QueueMessage } from "./queue-message";
 import { readSettings } from "./settings";
 
 export interface WorkerDeps {
@@ -28,24 +31,6 @@ export interface WorkerDeps {
 export type WorkerHandler = (event: SQSEvent, context: LambdaContextLike) => Promise<SQSBatchResponse>;
 
 export type RecordOutcome = "stored" | "duplicate" | "conflict" | "failed-stored" | "retry" | "poison";
-
-/** Parses a queue message body; anything else is poison, reported so that it reaches the DLQ. */
-export function parseQueueMessage(body: string): { ok: true; message: QueueMessage } | { ok: false; reason: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (err) {
-    return { ok: false, reason: `body is not JSON: ${(err as Error).message}` };
-  }
-  const m = value as Partial<QueueMessage> | null;
-  if (!m || typeof m !== "object" || Array.isArray(m)) return { ok: false, reason: "body is not an object" };
-  if (m.v !== 1) return { ok: false, reason: `unknown message version ${JSON.stringify(m.v)}` };
-  for (const field of ["id", "key", "payloadHash", "receivedAt", "requestId"] as const) {
-    if (typeof m[field] !== "string" || m[field] === "") return { ok: false, reason: `message field ${field} is missing` };
-  }
-  if (!m.event || typeof m.event !== "object") return { ok: false, reason: "message field event is missing" };
-  return { ok: true, message: m as QueueMessage };
-}
 
 /** Time one record may take: what the invocation has left, minus a margin to report back in. */
 export function recordBudgetMs(remainingMs: number): number {
@@ -72,14 +57,14 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
     const receivedMs = Date.parse(m.receivedAt);
     const base = Number.isNaN(receivedMs) ? now() : receivedMs;
     return {
-      pk: m.id,
+      [TABLE_HASH_KEY]: m.id,
       status: failure ? "failed" : "processed",
       payloadHash: m.payloadHash,
       key: m.key,
       source: String(m.event.source),
       type: String(m.event.type),
       receivedAt: m.receivedAt,
-      expiresAt: Math.floor(base / 1000) + deps.windowSeconds,
+      [TABLE_TTL_ATTRIBUTE]: Math.floor(base / 1000) + deps.windowSeconds,
       requestId: m.requestId,
       sourceIp: m.sourceIp,
       userAgent: m.userAgent,
@@ -163,7 +148,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
 
 /** Pulumi `callbackFactory`: runs once per cold start. */
 export function workerFactory(): WorkerHandler {
-  const settings = readSettings(process.env, { table: true });
+  const settings = readSettings(process.env, FUNCTION_ENVIRONMENT.worker.needs);
   const registry = createEventTypes({ testEvents: settings.testEvents });
   return makeWorkerHandler({
     store: createDynamoEventStore(createDocumentClient(), settings.tableName),

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { QUEUE_POLL_ACTIONS } from "../../components/queue-with-dlq";
-import { FUNCTION_PERMISSIONS } from "../../runtime/permissions";
+import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
 import { key, ofType, one, runStack, TYPES, type StackRun } from "./harness";
 import type { ResourceRecord } from "../../local/program";
 

@@ -4,8 +4,8 @@ import * as assert from "uvu/assert";
 import { createEnvelopeValidator, createEventTypes } from "../../runtime/event-types";
 import { prepareBatch, prepareEvent, parseMediaType } from "../../runtime/prepare-event";
 import type { IngestRequest } from "../../runtime/prepare-event";
-import { problem, PROBLEM_CATALOG, slugOf } from "../../runtime/problems";
-import { encodeMessageBody, SQS_MAX_MESSAGE_BYTES } from "../../runtime/event-queue";
+import { problem, PROBLEM_CATALOG, slugOf } from "../../runtime/contract/problems";
+import { encodeMessageBody, SQS_MAX_MESSAGE_BYTES } from "../../runtime/queue-message";
 
 const deps = { validator: createEnvelopeValidator(createEventTypes(), { unknownTypes: "reject" }), maxBodyBytes: 300 };
 const event = { specversion: "1.0", id: "e-1", source: "urn:s", type: "sluice.demo.user", data: { id: "1", name: "A", active: "true" } };

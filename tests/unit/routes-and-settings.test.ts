@@ -2,11 +2,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { matchRoute, requestLine } from "../../runtime/routes";
+import { matchRoute } from "../../runtime/routes";
+import { requestLine } from "../../runtime/http-request";
 import { readSettings } from "../../runtime/settings";
-import { FUNCTION_PERMISSIONS } from "../../runtime/permissions";
+import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
 import { decideConflict } from "../../runtime/ingest-handler";
-import { recordBudgetMs, parseQueueMessage } from "../../runtime/worker-handler";
+import { recordBudgetMs } from "../../runtime/worker-handler";
+import { parseQueueMessage } from "../../runtime/queue-message";
 import { demoSourceRows } from "../../runtime/demo-source";
 import { createEventTypes } from "../../runtime/event-types";
 

@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 const RUNTIME_DIR = path.resolve(__dirname, "../../runtime");
-const files = fs.readdirSync(RUNTIME_DIR).filter((f) => f.endsWith(".ts"));
+// Subfolders too (runtime/contract/): the serializer captures them like any other module.
+const files = (fs.readdirSync(RUNTIME_DIR, { recursive: true }) as string[]).map((f) => f.split(path.sep).join("/")).filter((f) => f.endsWith(".ts"));
 const sources = files.map((f) => ({ file: f, text: fs.readFileSync(path.join(RUNTIME_DIR, f), "utf8") }));
 
 // Node globals a module-level declaration would shadow: the serializer then silently does not
@@ -19,7 +20,7 @@ const NODE_GLOBALS = [
 ];
 
 test("runtime/ has the files the other parts import", () => {
-  for (const f of ["ingest-handler.ts", "worker-handler.ts", "query-handler.ts", "permissions.ts", "event-types.ts", "idempotency-key.ts"]) {
+  for (const f of ["ingest-handler.ts", "worker-handler.ts", "query-handler.ts", "contract/permissions.ts", "event-types.ts", "idempotency-key.ts"]) {
     assert.ok(files.includes(f), f);
   }
 });

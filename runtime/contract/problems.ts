@@ -1,7 +1,13 @@
 // RFC 9457 problem details: the one place where problem types, titles and statuses are defined.
-import type { FieldError } from "./event-types";
+// The handlers answer with them, the local edge builds its own 404/413/429 from them, and the CLI
+// reads the slug back out of a problem's `type`.
+import type { FieldError } from "../event-types";
 
+/** Every problem `type` is this prefix plus a slug from PROBLEM_CATALOG. */
 export const PROBLEM_TYPE_PREFIX = "urn:sluice:problem:";
+
+/** A problem's `instance` is this prefix plus the request id, so a client can quote it to us. */
+export const REQUEST_URN_PREFIX = "urn:sluice:request:";
 
 export const PROBLEM_CATALOG = {
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
@@ -28,14 +34,24 @@ export interface ProblemBody {
   errors?: FieldError[];
 }
 
+/** The `type` URN of a problem slug. */
+export function problemType(slug: ProblemSlug): string {
+  return PROBLEM_TYPE_PREFIX + slug;
+}
+
+/** The slug inside a problem `type`, or the `type` itself when it is not one of ours. */
+export function problemSlug(type: string): string {
+  return type.startsWith(PROBLEM_TYPE_PREFIX) ? type.slice(PROBLEM_TYPE_PREFIX.length) : type;
+}
+
 export function problem(slug: ProblemSlug, detail: string, extra: { errors?: FieldError[]; requestId?: string } = {}): ProblemBody {
   const entry = PROBLEM_CATALOG[slug];
-  const body: ProblemBody = { type: PROBLEM_TYPE_PREFIX + slug, title: entry.title, status: entry.status, detail };
-  if (extra.requestId) body.instance = `urn:sluice:request:${extra.requestId}`;
+  const body: ProblemBody = { type: problemType(slug), title: entry.title, status: entry.status, detail };
+  if (extra.requestId) body.instance = REQUEST_URN_PREFIX + extra.requestId;
   if (extra.errors) body.errors = extra.errors;
   return body;
 }
 
 export function slugOf(body: ProblemBody): string {
-  return body.type.startsWith(PROBLEM_TYPE_PREFIX) ? body.type.slice(PROBLEM_TYPE_PREFIX.length) : body.type;
+  return problemSlug(body.type);
 }

@@ -1,0 +1,102 @@
+// The functions' environment, written once: every SLUICE_* name, which function is given which,
+// and the one writer the program uses (functionEnvironment). runtime/settings.ts reads the same
+// names back at cold start, with the defaults and the checks.
+
+/** What a function reads from its environment, once per cold start. */
+export interface Settings {
+  stage: string;
+  version: string;
+  tableName: string;
+  queueUrl: string;
+  maxBodyBytes: number;
+  windowSeconds: number;
+  leaseSeconds: number;
+  unknownTypes: "accept" | "reject";
+  testEvents: boolean;
+  demoSource: boolean;
+  logLevel: string;
+}
+
+/** Each setting's variable name. */
+export const ENV_NAMES = {
+  /** Stack name (`dev`, `prod`). */
+  stage: "SLUICE_STAGE",
+  /** Package version, shown by `/health`. */
+  version: "SLUICE_VERSION",
+  /** The IdempotentTable's name. */
+  tableName: "SLUICE_TABLE_NAME",
+  /** The QueueWithDlq main queue's URL. */
+  queueUrl: "SLUICE_QUEUE_URL",
+  /** Request body limit after base64 decoding. */
+  maxBodyBytes: "SLUICE_MAX_BODY_BYTES",
+  /** How long a key is remembered; also the record TTL. */
+  windowSeconds: "SLUICE_IDEMPOTENCY_WINDOW_SECONDS",
+  /** How long a new record's lease lasts (longer than the ingest timeout). */
+  leaseSeconds: "SLUICE_LEASE_SECONDS",
+  /** `accept` or `reject` events whose `type` has no schema. */
+  unknownTypes: "SLUICE_UNKNOWN_TYPES",
+  /** `on` registers the `sluice.test.fault` type (never in prod). */
+  testEvents: "SLUICE_TEST_EVENTS",
+  /** `on` serves `GET /demo/source` (never in prod). */
+  demoSource: "SLUICE_DEMO_SOURCE",
+  /** Optional everywhere: `debug`, `info` (default), `warn`, `error` or `silent`. */
+  logLevel: "SLUICE_LOG_LEVEL",
+} as const satisfies Record<keyof Settings, string>;
+
+/**
+ * What the program gives each function (`variables`), and what it cannot run without (`needs`):
+ * a function missing one of those fails its cold start with the variable's name.
+ */
+export const FUNCTION_ENVIRONMENT = {
+  ingest: {
+    variables: ["stage", "version", "tableName", "queueUrl", "maxBodyBytes", "windowSeconds", "leaseSeconds", "unknownTypes", "testEvents"],
+    needs: { table: true, queue: true },
+  },
+  worker: {
+    variables: ["stage", "version", "tableName", "windowSeconds", "unknownTypes", "testEvents"],
+    needs: { table: true, queue: false },
+  },
+  query: {
+    variables: ["stage", "version", "tableName", "demoSource"],
+    needs: { table: true, queue: false },
+  },
+} as const satisfies Record<string, { variables: readonly (keyof Settings)[]; needs: { table: boolean; queue: boolean } }>;
+
+export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;
+
+/**
+ * The settings the program writes for function `F`: string settings may be any `V` the program
+ * deals in (`pulumi.Input<string>`, say) and pass through untouched; numbers and flags are typed.
+ * `logLevel` is optional for every function.
+ */
+export type FunctionEnvironmentInput<F extends FunctionName, V = string> = {
+  [K in VariablesOf<F>]: K extends TextSetting ? V | string : Settings[K];
+} & {
+  // Not keyed by F, so that TypeScript can infer V from the argument...
+  [K in TextSetting]?: V | string;
+} & {
+  // ...and then the settings this function is not given are ruled out again.
+  [K in Exclude<TextSetting, VariablesOf<F> | "logLevel">]?: never;
+};
+
+type VariablesOf<F extends FunctionName> = (typeof FUNCTION_ENVIRONMENT)[F]["variables"][number];
+
+/** The settings that are free text (not a number, a flag or a fixed choice): the program may pass any `V`. */
+type TextSetting = { [K in keyof Settings]: string extends Settings[K] ? K : never }[keyof Settings];
+
+function encodeValue<V>(value: V | string | number | boolean): V | string {
+  if (typeof value === "boolean") return value ? "on" : "off";
+  if (typeof value === "number") return String(value);
+  return value;
+}
+
+/** The environment variables of function `fn`, exactly its own and named as the runtime reads them. */
+export function functionEnvironment<F extends FunctionName, V = string>(fn: F, settings: FunctionEnvironmentInput<F, V>): Record<string, V | string> {
+  const allowed: readonly (keyof Settings)[] = [...FUNCTION_ENVIRONMENT[fn].variables, "logLevel"];
+  const out: Record<string, V | string> = {};
+  for (const [key, value] of Object.entries(settings) as [keyof Settings, V | string | number | boolean | undefined][]) {
+    if (!allowed.includes(key)) throw new Error(`the ${fn} function is not given ${key}`);
+    if (value !== undefined) out[ENV_NAMES[key]] = encodeValue(value);
+  }
+  return out;
+}

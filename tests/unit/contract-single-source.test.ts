@@ -1,0 +1,107 @@
+// Every contract two layers share is written once (runtime/contract/): a SLUICE_* function variable,
+// an API route key and the table's attribute names each appear in exactly one non-test source
+// file, the contract module itself; everything else imports it. Comments do not count: a comment
+// may name a route, only code may not spell one.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ENV_NAMES } from "../../runtime/contract/environment";
+import { API_ROUTES } from "../../runtime/contract/routes";
+import { BY_SOURCE_INDEX, TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "../../runtime/contract/table";
+import { PROBLEM_TYPE_PREFIX } from "../../runtime/contract/problems";
+
+const ROOT = path.resolve(__dirname, "../..");
+const SOURCE_DIRS = ["components", "runtime", "local", "cli", "bench"];
+
+/** The CLI's own variable (its default target), read only by the CLI: not a function's setting. */
+const CLI_VARIABLES = ["SLUICE_URL"];
+
+/**
+ * Copies that another branch of issue 9 removes: the local edge still spells the problem URN
+ * until it imports runtime/contract/problems.ts. Each entry must still be true, so a fixed one
+ * fails here until it is taken off the list.
+ */
+const PENDING_AT_MERGE: Record<string, string[]> = { [PROBLEM_TYPE_PREFIX]: ["local/http-api.ts"] };
+
+function listSources(): string[] {
+  const out = ["index.ts"];
+  for (const dir of SOURCE_DIRS) {
+    for (const f of fs.readdirSync(path.join(ROOT, dir), { recursive: true }) as string[]) {
+      if (/\.(ts|js)$/.test(f)) out.push(path.join(dir, f).split(path.sep).join("/"));
+    }
+  }
+  return out;
+}
+
+/** Source text without its comments (line comments only where `//` starts a comment, not a URL). */
+function code(file: string): string {
+  return fs
+    .readFileSync(path.join(ROOT, file), "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[\s;,)}])\/\/.*$/gm, "$1");
+}
+
+const sources = listSources().map((file) => ({ file, text: code(file) }));
+
+function filesSpelling(pattern: RegExp): string[] {
+  return sources.filter((s) => pattern.test(s.text)).map((s) => s.file);
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+test("the scan sees the program, the runtime, the local stack, the CLI and the bench", () => {
+  for (const f of ["index.ts", "runtime/settings.ts", "runtime/contract/environment.ts", "cli/main.ts", "bench/run.ts"]) {
+    assert.ok(sources.some((s) => s.file === f), f);
+  }
+  assert.ok(sources.some((s) => s.file.startsWith("local/") && s.file.includes("http")), "a local/ http file");
+  assert.ok(sources.some((s) => s.file.startsWith("components/")), "components/");
+});
+
+test("every SLUICE_* function variable is named in runtime/contract/environment.ts only", () => {
+  for (const name of Object.values(ENV_NAMES)) {
+    assert.equal(filesSpelling(new RegExp(`\\b${name}\\b`)), ["runtime/contract/environment.ts"], name);
+  }
+});
+
+test("no SLUICE_* name outside the contract, but the CLI's own in cli/", () => {
+  const known: string[] = Object.values(ENV_NAMES);
+  for (const { file, text } of sources) {
+    for (const [name] of text.matchAll(/\bSLUICE_[A-Z0-9_]+\b/g)) {
+      if (known.includes(name)) continue;
+      assert.ok(CLI_VARIABLES.includes(name) && file.startsWith("cli/"), `${file}: ${name} is neither a contract variable nor the CLI's own`);
+    }
+  }
+});
+
+test("every API route key is written in runtime/contract/routes.ts only", () => {
+  for (const { key } of API_ROUTES) {
+    // `POST /events` must not match inside `POST /events/batch`.
+    assert.equal(filesSpelling(new RegExp(`${escape(key)}(?![\\w/{}-])`)), ["runtime/contract/routes.ts"], key);
+  }
+});
+
+test("no route key literal outside the contract", () => {
+  for (const { file, text } of sources) {
+    if (file === "runtime/contract/routes.ts") continue;
+    const m = /["'`](GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) \/[^"'`]*["'`]/.exec(text);
+    assert.not.ok(m, `${file} spells the route key ${m?.[0]}`);
+  }
+});
+
+test("the table's attribute and index names are written in runtime/contract/table.ts only", () => {
+  for (const name of [TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE, BY_SOURCE_INDEX]) {
+    assert.equal(filesSpelling(new RegExp(`\\b${name}\\b`)), ["runtime/contract/table.ts"], name);
+  }
+});
+
+test("the problem type URN is written in runtime/contract/problems.ts only (local/ pending the merge)", () => {
+  const pending = PENDING_AT_MERGE[PROBLEM_TYPE_PREFIX] ?? [];
+  const files = filesSpelling(new RegExp(escape(PROBLEM_TYPE_PREFIX)));
+  assert.equal(files.filter((f) => !pending.includes(f)), ["runtime/contract/problems.ts"]);
+  for (const f of pending) assert.ok(files.includes(f), `${f} no longer spells the URN: take it off PENDING_AT_MERGE`);
+});
+
+test.run();

@@ -1,0 +1,63 @@
+// The contract's helpers: what the program writes into a function's environment reads back as the
+// same settings, and the route list gives API Gateway's targets, the router's patterns and paths.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { FUNCTION_ENVIRONMENT, functionEnvironment } from "../../runtime/contract/environment";
+import { API_ROUTES, routeKeysByFunction, routePath } from "../../runtime/contract/routes";
+import { pathPattern } from "../../runtime/routes";
+import { readSettings } from "../../runtime/settings";
+
+test("environment: the writer's variables read back as the settings written", () => {
+  const written = functionEnvironment("ingest", {
+    stage: "prod",
+    version: "1.2.3",
+    tableName: "t",
+    queueUrl: "https://sqs/q",
+    maxBodyBytes: 1000,
+    windowSeconds: 60,
+    leaseSeconds: 30,
+    unknownTypes: "reject",
+    testEvents: true,
+  });
+  assert.is(written.SLUICE_TEST_EVENTS, "on");
+  assert.is(written.SLUICE_MAX_BODY_BYTES, "1000");
+  const read = readSettings(written, FUNCTION_ENVIRONMENT.ingest.needs);
+  assert.equal(
+    { ...read, logLevel: undefined, demoSource: undefined },
+    { stage: "prod", version: "1.2.3", tableName: "t", queueUrl: "https://sqs/q", maxBodyBytes: 1000, windowSeconds: 60, leaseSeconds: 30, unknownTypes: "reject", testEvents: true, logLevel: undefined, demoSource: undefined },
+  );
+  assert.is(readSettings(functionEnvironment("query", { stage: "dev", version: "v", tableName: "t", demoSource: false })).demoSource, false);
+});
+
+test("environment: values the program holds (pulumi outputs) pass through; a foreign setting is refused", () => {
+  const output = { apply: () => undefined };
+  const env = functionEnvironment("worker", { stage: "dev", version: "v", tableName: output, windowSeconds: 5, unknownTypes: "accept", testEvents: false, logLevel: "debug" });
+  assert.is(env.SLUICE_TABLE_NAME, output);
+  assert.is(env.SLUICE_LOG_LEVEL, "debug");
+  assert.equal(Object.keys(env).sort(), ["SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION"]);
+  // The types forbid it; a program built from untyped config would still be stopped at preview.
+  assert.throws(() => functionEnvironment("query", { stage: "dev", version: "v", tableName: "t", demoSource: true, queueUrl: "q" } as never), /query function is not given queueUrl/);
+});
+
+test("routes: each function's keys, the feature-gated one only when on, the catch-all on query", () => {
+  assert.equal(routeKeysByFunction({ demoSource: false }), {
+    ingest: ["POST /events", "POST /events/batch"],
+    query: ["GET /events/{id}", "GET /health", "$default"],
+  });
+  assert.ok(routeKeysByFunction({ demoSource: true }).query.includes("GET /demo/source"));
+  assert.is(new Set(API_ROUTES.map((r) => r.name)).size, API_ROUTES.length, "route names are unique");
+});
+
+test("routes: a key's {param} matches one segment; paths are built and encoded from the key", () => {
+  const p = pathPattern("/events/{id}");
+  assert.equal({ ...p.exec("/events/evt_1")?.groups }, { id: "evt_1" });
+  assert.not.ok(p.test("/events/a/b"));
+  assert.not.ok(p.test("/events/"));
+  assert.ok(pathPattern("/demo/source").test("/demo/source"));
+  assert.not.ok(pathPattern("/a.b").test("/aXb"), "literal segments are not regex");
+  assert.is(routePath("getEvent", { id: "a/b c" }), "/events/a%2Fb%20c");
+  assert.is(routePath("postBatch"), "/events/batch");
+  assert.throws(() => routePath("getEvent"), /needs the parameter id/);
+});
+
+test.run();
