@@ -6,9 +6,10 @@ import * as path from "node:path";
 // This process runs the AWS SDK only as a tool (creating twins, polling); on Node 20 the SDK's
 // upgrade notice would be printed on every start. The functions run with their own environment.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-import { parseStartArgs, UsageError, USAGE } from "./cli-args";
-import { knownStacks, PROJECT_DIR } from "./program";
+import { PROJECT_DIR } from "./program/project";
+import { knownStacks } from "./program/stack-config";
 import { DEFAULT_DATA_DIR, DEFAULT_OUTPUTS_FILE, DEFAULT_PORT, startLocalStack, type ResourceSummary } from "./stack";
+import { parseStartArgs, UsageError, USAGE } from "./start-args";
 
 function summary(resources: ResourceSummary[]): string {
   const groups = new Map<string, { count: number; local: string }>();

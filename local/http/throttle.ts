@@ -1,5 +1,5 @@
-// API Gateway's stage throttling: a token bucket holding `burst` tokens, refilled at `rate` per
-// second; a request that finds it empty is answered 429.
+// API Gateway's stage throttling: a token bucket per route holding `burst` tokens, refilled at
+// `rate` per second; a request that finds its bucket empty is answered 429.
 
 export class TokenBucket {
   private tokens: number;
@@ -22,5 +22,27 @@ export class TokenBucket {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+}
+
+export interface Throttle {
+  rate: number;
+  burst: number;
+}
+
+/** The stage's throttling: each route its own bucket, as on API Gateway. */
+export class StageThrottle {
+  private buckets = new Map<string, TokenBucket>();
+
+  constructor(private readonly limits: () => { defaultThrottle?: Throttle; routeThrottles?: Record<string, Throttle> }) {}
+
+  /** Whether a request on `routeKey` is admitted now. */
+  admit(routeKey: string): boolean {
+    const { defaultThrottle, routeThrottles } = this.limits();
+    const t = routeThrottles?.[routeKey] ?? defaultThrottle;
+    if (!t) return true;
+    let b = this.buckets.get(routeKey);
+    if (!b) this.buckets.set(routeKey, (b = new TokenBucket(t.rate, t.burst)));
+    return b.take();
   }
 }

@@ -6,7 +6,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { FUNCTION_PERMISSIONS } from "../../runtime/permissions";
 import { key, ofType, one, runStack, TYPES, type StackRun } from "./harness";
-import type { ResourceRecord } from "../../local/program";
+import type { ResourceRecord } from "../../local/program/resource-record";
 
 const AWS_DIR = path.resolve(__dirname, "../../node_modules/@pulumi/aws");
 

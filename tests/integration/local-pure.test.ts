@@ -2,16 +2,17 @@
 // of Pulumi inputs to CreateQueue/CreateTable, access log rendering and result mapping.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { matchRoute, type RouteDef } from "../../local/http-routes";
-import { TokenBucket } from "../../local/token-bucket";
-import { parseStartArgs, UsageError } from "../../local/cli-args";
-import { queueAttributes, queueName } from "../../local/queue-twin";
-import { createTableInput } from "../../local/table-twin";
-import { renderAccessLog } from "../../local/http-api";
-import { isTextContentType, requestTime, toHttpResult } from "../../local/http-event";
-import { actionOf } from "../../local/request-counter";
-import { askForCapacity, emptyMetrics, recordDynamoDb } from "../../local/metrics";
-import { SqsJournal } from "../../local/sqs-journal";
+import { matchRoute, type RouteDef } from "../../local/http/routes";
+import { TokenBucket } from "../../local/http/throttle";
+import { parseStartArgs, UsageError } from "../../local/start-args";
+import { queueAttributes, queueName } from "../../local/sqs/create-queue";
+import { createTableInput } from "../../local/dynamodb/create-table";
+import { renderAccessLog } from "../../local/http/access-log";
+import { isTextContentType, requestTime, toHttpResult } from "../../local/http/payload-v2";
+import { actionOf } from "../../local/aws/request-observer";
+import { askForCapacity, recordDynamoDb } from "../../local/aws/request-metrics";
+import { emptyMetrics } from "../../local/metrics";
+import { SqsJournal } from "../../local/sqs/journal";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT_DIR } from "../../local/program";
+import { PROJECT_DIR } from "../../local/program/project";
 import { cloudEvent, eventually, faultEvent, httpClient, json, TARGET_ENV } from "./target";
 
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
