@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { lockDataDir } from "./data-dir-lock";
 import { emptyMetrics, resetMetrics, snapshot, type LocalMetrics } from "./metrics";
-import { removeOutputsFile, writeOutputsFile } from "./outputs-file";
+import { removeOutputsFile, writeOutputsFile, type LocalEndpoints } from "./outputs-file";
 import { PROJECT_DIR } from "./program/project";
 import { runProgram } from "./program/run-program";
 import { createTwinRegistry } from "./twin-registry";
@@ -57,7 +57,7 @@ export interface LocalStack {
   /** Process ids of the running function instances. */
   functionPids(): number[];
   /** The local AWS endpoints, for tools and tests that look inside. */
-  endpoints: { dynamodb: string; sqs: string };
+  endpoints: LocalEndpoints;
 }
 
 /** Stops `modules` last-first; one that fails is logged and the rest still stop. */
@@ -73,7 +73,8 @@ async function stopAll(modules: TwinModule[], log: (line: string) => void): Prom
 
 /**
  * Starts the local stack of `opts.stack` and resolves once it takes requests. Several stacks may
- * run in one process (their program runs take turns); each needs its own data dir.
+ * run in one process (their program runs take turns); each needs its own data dir. A start that
+ * is refused (data dir or port in use) or fails touches nothing of another stack.
  */
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const stack = opts.stack ?? "dev";
@@ -82,8 +83,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const dataDir = path.resolve(opts.dataDir ?? path.join(projectDir, DEFAULT_DATA_DIR));
   const outputsFile = opts.outputsFile ? path.resolve(opts.outputsFile) : undefined;
 
-  // The file's existence means "ready": a stale one from an earlier run must not say so.
-  if (outputsFile) removeOutputsFile(outputsFile);
   const unlock = lockDataDir(dataDir);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-local-"));
   const metrics = emptyMetrics();
@@ -100,6 +99,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       opened.push(m);
       await m.open?.();
     }
+    // The data dir and the port are ours now: a stale outputs file of an earlier run must not
+    // say "ready" while this one starts.
+    if (outputsFile) removeOutputsFile(outputsFile);
     const run = await runProgram({ stack, config: opts.config, projectDir, onResource: (args, state) => registry.declare(args, state) });
     for (const m of registry.modules) await m.create?.(run);
     for (const m of registry.modules) m.start?.();
@@ -107,7 +109,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint() };
     const apiUrl = String(run.outputs.apiUrl ?? registry.apis.url());
     resetMetrics(metrics);
-    if (outputsFile) writeOutputsFile(outputsFile, run.outputs);
+    if (outputsFile) writeOutputsFile(outputsFile, run.outputs, endpoints);
     let stopping: Promise<void> | undefined;
     return {
       apiUrl,
