@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const outputsFile = path.resolve(process.env.INIT_CWD ?? process.cwd(), args.outputsFile);
   process.stderr.write(`sluice local: starting stack ${args.stack} (data in ${path.relative(process.cwd(), dataDir) || "."})…\n`);
   const started = Date.now();
-  const stack = await startLocalStack({ stack: args.stack, port: args.port, dataDir, outputsFile, projectDir: PROJECT_DIR });
+  const stack = await startLocalStack({ stack: args.stack, port: args.port, dataDir, outputsFile, config: args.config, projectDir: PROJECT_DIR });
 
   let stopping: Promise<void> | undefined;
   let firstSignalAt = 0;

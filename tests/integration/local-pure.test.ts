@@ -61,6 +61,16 @@ test("the command line is parsed strictly", () => {
   }
 });
 
+test("--config overrides config values for one run, a bare key in the project's namespace", () => {
+  const d = { stack: "dev", port: 3210, dataDir: "d", outputsFile: "o" };
+  const args = parseStartArgs(["--config", "sluice:throttleRateLimit=1000", "--config=batchSize=5", "--config", "aws:region=eu-west-1", "--config", "corsOrigins=[\"https://a=b\"]"], d, ["dev"]);
+  assert.equal(args.config, { "sluice:throttleRateLimit": "1000", "sluice:batchSize": "5", "aws:region": "eu-west-1", "sluice:corsOrigins": '["https://a=b"]' });
+  assert.is(parseStartArgs([], d, ["dev"]).config, undefined);
+  for (const bad of [["--config"], ["--config", "noequals"], ["--config", "=value"]]) {
+    assert.throws(() => parseStartArgs(bad, d, ["dev"]), (e: unknown) => e instanceof UsageError && /--config/.test((e as Error).message), bad.join(" "));
+  }
+});
+
 test("queue inputs become CreateQueue attributes; a dead-letter ARN is mapped to the local queue", () => {
   const attrs = queueAttributes(
     {
