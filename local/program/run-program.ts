@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
 import { LOCAL_ACCOUNT_ID } from "../aws/local-account";
+import { ProgramError, watchUnhandledRejections, type RejectionWatch } from "./program-error";
 import { inProgramTurn } from "./program-turn";
 import { PROJECT_DIR, PROJECT_NAME } from "./project";
 import { defaultState, invokeResult } from "./provider-state";
@@ -26,14 +27,15 @@ export interface RunOptions {
   projectDir?: string;
 }
 
-/** Resolves a value that may hold Outputs into plain data. */
-export function settle<T>(pulumi: typeof pulumiTypes, value: T): Promise<unknown> {
-  return new Promise((resolve) => {
+/** Resolves a value that may hold Outputs into plain data; fails if the program has failed. */
+export function settle<T>(pulumi: typeof pulumiTypes, value: T, failure?: Promise<never>): Promise<unknown> {
+  const resolved = new Promise((resolve) => {
     pulumi.output(value as any).apply((v: unknown) => {
       resolve(v);
       return v;
     });
   });
+  return failure ? Promise.race([resolved, failure]) : resolved;
 }
 
 function clearProjectModules(projectDir: string): void {
@@ -47,24 +49,27 @@ function clearProjectModules(projectDir: string): void {
 
 /**
  * Runs index.ts under mocks for `stack` and returns its resources and outputs. Runs take turns
- * (see program-turn.ts).
+ * (see program-turn.ts). A program that throws, or whose resources fail to register, rejects with
+ * a ProgramError carrying its own message, once every registration it started has settled.
  */
 export function runProgram(opts: RunOptions): Promise<ProgramRun> {
   return inProgramTurn(async () => {
     opts.onTurn?.();
     const projectDir = path.resolve(opts.projectDir ?? PROJECT_DIR);
     const previousCwd = process.cwd();
+    const rejections = watchUnhandledRejections();
     try {
       // Pulumi's closure serializer finds the packages to zip from ./package.json.
       if (previousCwd !== projectDir) process.chdir(projectDir);
-      return await runUnderMocks(opts, projectDir);
+      return await runUnderMocks(opts, projectDir, rejections);
     } finally {
+      rejections.stop();
       if (process.cwd() !== previousCwd) process.chdir(previousCwd);
     }
   });
 }
 
-async function runUnderMocks(opts: RunOptions, projectDir: string): Promise<ProgramRun> {
+async function runUnderMocks(opts: RunOptions, projectDir: string, rejections: RejectionWatch): Promise<ProgramRun> {
   const config = { ...loadStackConfig(opts.stack, projectDir), ...(opts.config ?? {}) };
   const region = config["aws:region"] ?? "us-east-1";
   const accountId = LOCAL_ACCOUNT_ID;
@@ -94,12 +99,28 @@ async function runUnderMocks(opts: RunOptions, projectDir: string): Promise<Prog
   );
 
   clearProjectModules(projectDir);
-  const program = require(path.join(projectDir, "index.ts")) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(program)) {
-    if (key === "__esModule") continue;
-    outputs[key] = await settle(pulumi, value);
+  let thrown: { error: unknown } | undefined;
+  try {
+    const program = require(path.join(projectDir, "index.ts")) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(program)) {
+      if (key === "__esModule") continue;
+      outputs[key] = await settle(pulumi, value, rejections.failure);
+    }
+  } catch (error) {
+    thrown = { error };
   }
+  // Even when the program failed: the registrations it started (and the twins they create) must
+  // finish before the caller tears anything down, or they fail later with an unrelated error.
   await settings.waitForRPCs();
+  // Rejections nobody handled are reported after the microtasks drain.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (thrown || rejections.failed) {
+    // What the failed program left pending never settles; Pulumi would count it as leaked at
+    // process exit and fail the exit code, long after this failure was reported.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    (require("@pulumi/pulumi/runtime/debuggable") as { leakedPromises(): unknown }).leakedPromises();
+    throw new ProgramError(opts.stack, thrown ? thrown.error : rejections.first);
+  }
   return { stack: opts.stack, config, resources, outputs };
 }
