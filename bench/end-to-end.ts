@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/servers";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws/local-account";
 import type { LocalMetrics, LocalStack } from "../local/stack";
 import { routePath } from "../runtime/contract/routes";
 import { costPerMillion, type PerEventUsage } from "./cost";

@@ -2,8 +2,8 @@
 // (what `pulumi up` uploads), written to disk and zipped. The folders are kept for the cold-init
 // measurement, which loads these same archives.
 import * as path from "node:path";
-import { materializeArchive, zipDirectory } from "../local/archive";
-import { runProgram } from "../local/program";
+import { materializeArchive, zipDirectory } from "../local/lambda/archive";
+import { runProgram } from "../local/program/run-program";
 
 export interface FunctionPackage {
   /** Short name: ingest, worker, query. */

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildSdkLayer } from "../local/sdk-layer";
+import { buildSdkLayer } from "../local/lambda/sdk-layer";
 import { routeKey } from "../runtime/contract/routes";
 import { startLocalStack } from "../local/stack";
 import { measureColdInit, type InitResult } from "./cold-init";
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     let single, batch10, ingestLoad, rawPuts;
     let workerDrainMs = 0;
     try {
-      const windowSeconds = Number((await import("../local/program")).loadStackConfig(STACK)["sluice:idempotencyWindowSeconds"] ?? 86400);
+      const windowSeconds = Number((await import("../local/program/stack-config")).loadStackConfig(STACK)["sluice:idempotencyWindowSeconds"] ?? 86400);
       step("warm-up (not counted)");
       await runPhase(stack, logs, { label: "warm", events: 20, batch: 1, concurrency: CONCURRENCY, windowSeconds });
       step(`${PLAN.events} single-event POSTs, end to end`);

@@ -5,7 +5,8 @@
 import type { SQSEvent } from "aws-lambda";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynalite } from "../local/servers";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws/local-account";
+import { startDynalite } from "../local/dynamodb/dynalite-server";
 import { TABLE_HASH_KEY, TABLE_HASH_KEY_TYPE } from "../runtime/contract/table";
 import { createDynamoEventStore, type EventStore } from "../runtime/event-store";
 import { createEnvelopeValidator, createEventTypes } from "../runtime/event-types";

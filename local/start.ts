@@ -6,9 +6,11 @@ import * as path from "node:path";
 // This process runs the AWS SDK only as a tool (creating twins, polling); on Node 20 the SDK's
 // upgrade notice would be printed on every start. The functions run with their own environment.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-import { parseStartArgs, UsageError, USAGE } from "./cli-args";
-import { knownStacks, PROJECT_DIR } from "./program";
+import { ProgramError } from "./program/program-error";
+import { PROJECT_DIR } from "./program/project";
+import { knownStacks } from "./program/stack-config";
 import { DEFAULT_DATA_DIR, DEFAULT_OUTPUTS_FILE, DEFAULT_PORT, startLocalStack, type ResourceSummary } from "./stack";
+import { parseStartArgs, UsageError, USAGE } from "./start-args";
 
 function summary(resources: ResourceSummary[]): string {
   const groups = new Map<string, { count: number; local: string }>();
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
   const outputsFile = path.resolve(process.env.INIT_CWD ?? process.cwd(), args.outputsFile);
   process.stderr.write(`sluice local: starting stack ${args.stack} (data in ${path.relative(process.cwd(), dataDir) || "."})…\n`);
   const started = Date.now();
-  const stack = await startLocalStack({ stack: args.stack, port: args.port, dataDir, outputsFile, projectDir: PROJECT_DIR });
+  const stack = await startLocalStack({ stack: args.stack, port: args.port, dataDir, outputsFile, config: args.config, projectDir: PROJECT_DIR });
 
   let stopping: Promise<void> | undefined;
   let firstSignalAt = 0;
@@ -86,9 +88,15 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify({ level: "info", source: "local", msg: "ready", apiUrl: stack.apiUrl, stack: args.stack, outputs: outputsFile }) + "\n");
 }
 
-main().catch((err: Error) => {
+function failure(err: Error): string {
+  // The program's own refusal, with where in the project it came from: that is what to fix.
+  if (err instanceof ProgramError) return [`the program failed for stack ${err.stackName}: ${err.message}`, ...err.projectFrames(PROJECT_DIR).map((f) => `    ${f}`)].join("\n");
   // Our own failures say what to do; anything else gets its stack for the bug report.
   const known = /^(port \d+ is in use|the data dir |no stack file )/.test(err.message);
-  process.stderr.write(`sluice local: ${known ? err.message : (err.stack ?? err.message)}\n`);
+  return known ? err.message : (err.stack ?? err.message);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`sluice local: ${failure(err)}\n`);
   process.exit(1);
 });

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/client-dynamodb";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/servers";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
 import { startLocalStack, type LocalStack } from "../../local/stack";
 import { createClient } from "../../cli/http-client";
 import { mapPool } from "../../cli/pool";

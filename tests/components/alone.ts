@@ -1,24 +1,17 @@
 // Builds components on their own (not the whole program) under Pulumi mocks, for any project and
 // stack name, and returns what they registered. Pulumi's mock monitor is process-wide, so builds
-// run one after another, and never while a program run of harness.ts is under way (uvu runs
-// suites one at a time).
+// take their turn with every program run of this process (local/program/program-turn.ts).
 import * as pulumi from "@pulumi/pulumi";
-import { defaultState, type NewResourceArgs, type ResourceRecord } from "../../local/program";
+import { inProgramTurn } from "../../local/program/program-turn";
+import { defaultState, invokeResult } from "../../local/program/provider-state";
+import type { NewResourceArgs, ResourceRecord } from "../../local/program/resource-record";
 
 export const ACCOUNT = "210987654321";
 export const REGION = "eu-west-1";
 
-const INVOKES: Record<string, Record<string, string>> = {
-  "aws:index/getRegion:getRegion": { name: REGION, region: REGION, id: REGION },
-  "aws:index/getCallerIdentity:getCallerIdentity": { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/test`, userId: "test", id: ACCOUNT },
-  "aws:index/getPartition:getPartition": { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" },
-};
-
-let chain: Promise<unknown> = Promise.resolve();
-
 /** Runs `build` under mocks as project/stack (default "sluice"/"dev") and returns every resource it registered. */
 export function buildAlone(build: () => void, where: { project?: string; stack?: string } = {}): Promise<ResourceRecord[]> {
-  const run = chain.then(async () => {
+  return inProgramTurn(async () => {
     const stack = where.stack ?? "dev";
     const resources: ResourceRecord[] = [];
     await pulumi.runtime.setMocks(
@@ -30,9 +23,7 @@ export function buildAlone(build: () => void, where: { project?: string; stack?:
           return { id, state };
         },
         call(args) {
-          const result = INVOKES[args.token];
-          if (!result) throw new Error(`unmocked invoke ${args.token}`);
-          return result;
+          return invokeResult(args.token, REGION, ACCOUNT);
         },
       },
       where.project ?? "sluice",
@@ -44,8 +35,6 @@ export function buildAlone(build: () => void, where: { project?: string; stack?:
     await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
     return resources;
   });
-  chain = run.catch(() => undefined);
-  return run;
 }
 
 /** The one resource of `type` named `name` in a build. */

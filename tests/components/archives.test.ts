@@ -9,8 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { materializeArchive, zipDirectory } from "../../local/archive";
-import { buildSdkLayer } from "../../local/sdk-layer";
+import { materializeArchive, zipDirectory } from "../../local/lambda/archive";
+import { buildSdkLayer } from "../../local/lambda/sdk-layer";
 import { ofType, runStack, TYPES } from "./harness";
 
 const test = suite("function archives");

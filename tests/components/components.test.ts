@@ -140,7 +140,7 @@ variants("bySourceIndex adds the GSI from the contract", async () => {
 // A program that throws midway leaves the mock monitor with half-registered components, so each
 // refusal runs in its own process.
 function runRefused(config: Record<string, string>): { status: number | null; output: string } {
-  const script = `require(${JSON.stringify(path.join(ROOT, "local/program"))}).runProgram({ stack: "dev", config: ${JSON.stringify(config)} })` +
+  const script = `require(${JSON.stringify(path.join(ROOT, "local/program/run-program"))}).runProgram({ stack: "dev", config: ${JSON.stringify(config)} })` +
     `.then(() => process.exit(0), (e) => { console.error("REFUSED: " + (e && e.message)); process.exit(1); });`;
   const child = spawnSync(process.execPath, ["-r", "tsx/cjs", "-e", script], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
   return { status: child.status, output: `${child.stdout}\n${child.stderr}` };

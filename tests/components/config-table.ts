@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load } from "js-yaml";
-import { knownStacks, PROJECT_DIR, PROJECT_NAME, readProjectConfigSchema } from "../../local/program";
+import { PROJECT_DIR, PROJECT_NAME } from "../../local/program/project";
+import { knownStacks, readProjectConfigSchema } from "../../local/program/stack-config";
 
 function cell(value: unknown): string {
   return value === undefined ? "" : "`" + JSON.stringify(value) + "`";

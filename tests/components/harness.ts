@@ -1,7 +1,8 @@
 // Runs the program once per stack (and config variant) for all component suites, and records the
 // resource options the mock monitor sees (protect, retainOnDelete, parent, dependsOn), which the recorded
 // resources do not carry.
-import { runProgram, type ProgramRun, type ResourceRecord } from "../../local/program";
+import type { ProgramRun, ResourceRecord } from "../../local/program/resource-record";
+import { runProgram } from "../../local/program/run-program";
 
 export interface RecordedOptions {
   protect: boolean;
@@ -46,22 +47,21 @@ export function key(type: string, name: string): string {
 }
 
 const cache = new Map<string, Promise<StackRun>>();
-let chain: Promise<unknown> = Promise.resolve();
 
-/** Runs index.ts for `stack` (memoized per stack + config); runs never overlap. */
+/**
+ * Runs index.ts for `stack` (memoized per stack + config). Runs take turns with every other
+ * program run of the process, local stacks included (local/program/program-turn.ts).
+ */
 export function runStack(stack: string, config: Record<string, string> = {}): Promise<StackRun> {
   const id = `${stack} ${JSON.stringify(config)}`;
   let run = cache.get(id);
   if (!run) {
-    run = chain.then(async () => {
+    const options = new Map<string, RecordedOptions>();
+    const onTurn = () => {
       patchMonitor();
-      const options = new Map<string, RecordedOptions>();
       optionsByRun.push(options);
-      process.chdir(require("node:path").resolve(__dirname, "../.."));
-      const result = await runProgram({ stack, config });
-      return { ...result, options };
-    });
-    chain = run.catch(() => undefined);
+    };
+    run = runProgram({ stack, config, onTurn }).then((result) => ({ ...result, options }));
     cache.set(id, run);
   }
   return run;

@@ -3,7 +3,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { NAME_LIMITS, physicalName, type NameKind } from "../../components/naming";
-import type { ResourceRecord } from "../../local/program";
+import type { ResourceRecord } from "../../local/program/resource-record";
 import { buildAlone, named } from "./alone";
 import { runStack, TYPES } from "./harness";
 import { sampleComponents } from "./sample-components";

@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { QUEUE_POLL_ACTIONS } from "../../components/queue-with-dlq";
 import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
 import { key, ofType, one, runStack, TYPES, type StackRun } from "./harness";
-import type { ResourceRecord } from "../../local/program";
+import type { ResourceRecord } from "../../local/program/resource-record";
 
 const AWS_DIR = path.resolve(__dirname, "../../node_modules/@pulumi/aws");
 

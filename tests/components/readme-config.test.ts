@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { knownStacks, readProjectConfigSchema } from "../../local/program";
+import { knownStacks, readProjectConfigSchema } from "../../local/program/stack-config";
 import { readmeConfigTable, renderConfigTable, stackOverrides } from "./config-table";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -3,7 +3,7 @@
 // component is built alone under mocks and the effect is read off the recorded resource.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { ResourceRecord } from "../../local/program";
+import type { ResourceRecord } from "../../local/program/resource-record";
 import { buildAlone, named } from "./alone";
 import { TYPES } from "./harness";
 import { sampleComponents, type SampleTransforms } from "./sample-components";

@@ -5,10 +5,10 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { LambdaHost, type FunctionSpec } from "../../local/lambda-host";
-import { buildSdkLayer } from "../../local/sdk-layer";
+import { LambdaHost, type FunctionSpec } from "../../local/lambda/function-host";
+import { buildSdkLayer } from "../../local/lambda/sdk-layer";
 import { emptyMetrics } from "../../local/metrics";
-import { localAwsEnv } from "../../local/servers";
+import { localAwsEnv } from "../../local/aws/local-account";
 
 const HANDLER_SOURCE = `
 const started = Date.now();

@@ -8,8 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startLocalStack, type LocalStack } from "../../local/stack";
-import { PROJECT_DIR } from "../../local/program";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/servers";
+import { PROJECT_DIR } from "../../local/program/project";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
 import { cloudEvent, eventually, faultEvent, httpClient, json, TARGET_ENV } from "./target";
 
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");

@@ -2,16 +2,17 @@
 // of Pulumi inputs to CreateQueue/CreateTable, access log rendering and result mapping.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { matchRoute, type RouteDef } from "../../local/http-routes";
-import { TokenBucket } from "../../local/token-bucket";
-import { parseStartArgs, UsageError } from "../../local/cli-args";
-import { queueAttributes, queueName } from "../../local/queue-twin";
-import { createTableInput } from "../../local/table-twin";
-import { renderAccessLog } from "../../local/http-api";
-import { isTextContentType, requestTime, toHttpResult } from "../../local/http-event";
-import { actionOf } from "../../local/request-counter";
-import { askForCapacity, emptyMetrics, recordDynamoDb } from "../../local/metrics";
-import { SqsJournal } from "../../local/sqs-journal";
+import { matchRoute, type RouteDef } from "../../local/http/routes";
+import { TokenBucket } from "../../local/http/throttle";
+import { parseStartArgs, UsageError } from "../../local/start-args";
+import { queueAttributes, queueName } from "../../local/sqs/create-queue";
+import { createTableInput } from "../../local/dynamodb/create-table";
+import { renderAccessLog } from "../../local/http/access-log";
+import { isTextContentType, requestTime, toHttpResult } from "../../local/http/payload-v2";
+import { actionOf } from "../../local/aws/request-observer";
+import { askForCapacity, recordDynamoDb } from "../../local/aws/request-metrics";
+import { emptyMetrics } from "../../local/metrics";
+import { SqsJournal } from "../../local/sqs/journal";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -57,6 +58,16 @@ test("the command line is parsed strictly", () => {
   assert.equal(parseStartArgs(["--stack", "prod", "--port=0", "--data-dir", "x", "--outputs", "y"], d, ["dev", "prod"]), { stack: "prod", port: 0, dataDir: "x", outputsFile: "y", help: false });
   for (const bad of [["--port", "-1"], ["--port", "70000"], ["--port", "1.5"], ["--stack", "qa"], ["--nope"], ["--data-dir"], ["--port", "--stack"]]) {
     assert.throws(() => parseStartArgs(bad, d, ["dev", "prod"]), (e: unknown) => e instanceof UsageError, bad.join(" "));
+  }
+});
+
+test("--config overrides config values for one run, a bare key in the project's namespace", () => {
+  const d = { stack: "dev", port: 3210, dataDir: "d", outputsFile: "o" };
+  const args = parseStartArgs(["--config", "sluice:throttleRateLimit=1000", "--config=batchSize=5", "--config", "aws:region=eu-west-1", "--config", "corsOrigins=[\"https://a=b\"]"], d, ["dev"]);
+  assert.equal(args.config, { "sluice:throttleRateLimit": "1000", "sluice:batchSize": "5", "aws:region": "eu-west-1", "sluice:corsOrigins": '["https://a=b"]' });
+  assert.is(parseStartArgs([], d, ["dev"]).config, undefined);
+  for (const bad of [["--config"], ["--config", "noequals"], ["--config", "=value"]]) {
+    assert.throws(() => parseStartArgs(bad, d, ["dev"]), (e: unknown) => e instanceof UsageError && /--config/.test((e as Error).message), bad.join(" "));
   }
 });
 

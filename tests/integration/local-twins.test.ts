@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startLocalStack, type LocalStack } from "../../local/stack";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/servers";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
 import { eventually, httpClient, json, TARGET_ENV, unique } from "./target";
 
 const FIXTURE = path.join(__dirname, "fixtures", "twins");

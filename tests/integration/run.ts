@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startLocalStack, type LocalStack } from "../../local/stack";
-import { PROJECT_DIR } from "../../local/program";
+import { PROJECT_DIR } from "../../local/program/project";
 import { OUTPUTS_ENV, TARGET_ENV } from "./target";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

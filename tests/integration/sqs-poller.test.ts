@@ -4,9 +4,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
-import { recordsToDelete, SqsPoller, toSqsRecord } from "../../local/sqs-poller";
-import type { InvokeOutcome } from "../../local/lambda-host";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startSqs, type LocalServer } from "../../local/servers";
+import { recordsToDelete, SqsPoller, toSqsRecord } from "../../local/sqs/poller";
+import type { InvokeOutcome } from "../../local/lambda/invoke-outcome";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
+import type { LocalServer } from "../../local/aws/loopback-server";
+import { startSqs } from "../../local/sqs/sqs-server";
 
 let server: LocalServer;
 let sqs: SQSClient;

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT_DIR } from "../../local/program";
+import { PROJECT_DIR } from "../../local/program/project";
 import { cloudEvent, eventually, faultEvent, httpClient, json, TARGET_ENV } from "./target";
 
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
@@ -63,6 +63,7 @@ if (deployed) {
     [["--stack", "nope"], /unknown stack "nope"/],
     [["--bogus"], /unknown option "--bogus"/],
     [["--outputs"], /--outputs needs a value/],
+    [["--config", "corsOrigins"], /--config takes KEY=VALUE/],
   ] as const) {
     test(`bad flags (${flags.join(" ")}) get a clear message and exit 2`, () => {
       const res = spawnSync(process.execPath, [TSX, ...START, ...flags], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 30_000 });
@@ -71,6 +72,25 @@ if (deployed) {
       assert.match(res.stderr, /usage: npm start/);
     });
   }
+
+  test("a program that fails at start (a config value it refuses) prints the program's own message and where, and exits 1 with no outputs", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-refused-"));
+    try {
+      const outputs = path.join(tmp, "outputs.json");
+      const res = spawnSync(process.execPath, [TSX, ...START, "--port", "0", "--outputs", outputs, "--data-dir", path.join(tmp, "data"), "--config", "sluice:corsOrigins=nope"], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      assert.is(res.status, 1, res.stderr);
+      assert.match(res.stderr, /sluice local: the program failed for stack dev: Configuration 'sluice:corsOrigins' value 'nope' is not a valid JSON/);
+      assert.match(res.stderr, /\n\s+at .*index\.ts:\d+:\d+/);
+      assert.not.match(res.stderr, /ECONNREFUSED/);
+      assert.not.ok(fs.existsSync(outputs));
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 
   test("Ctrl-C stops a running stack cleanly: in-flight work ends, outputs were written when ready, no process is left behind", async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-start-"));

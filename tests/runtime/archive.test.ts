@@ -13,7 +13,7 @@ import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { ingestFactory } from "../../runtime/ingest-handler";
 import { workerFactory } from "../../runtime/worker-handler";
 import { queryFactory } from "../../runtime/query-handler";
-import { buildSdkLayer } from "../../local/sdk-layer";
+import { buildSdkLayer } from "../../local/lambda/sdk-layer";
 import { apiEvent, cloudEvent, createQueues, createTable, functionEnv, getEvent, postEvent, startBackends, storedRecord } from "./harness";
 import type { Backends } from "./harness";
 

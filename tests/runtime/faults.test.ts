@@ -12,7 +12,8 @@ import { createSqsEventQueue } from "../../runtime/event-queue";
 import { createEnvelopeValidator, createEventTypes } from "../../runtime/event-types";
 import { eventIdForKey, deriveKey, payloadHash } from "../../runtime/idempotency-key";
 import { createLogger } from "../../runtime/log";
-import { startDynalite, startSqs } from "../../local/servers";
+import { startDynalite } from "../../local/dynamodb/dynalite-server";
+import { startSqs } from "../../local/sqs/sqs-server";
 import {
   apiEvent,
   applyEnv,

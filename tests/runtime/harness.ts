@@ -12,8 +12,10 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { randomUUID } from "node:crypto";
-import { localAwsEnv, startDynalite, startSqs, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/servers";
-import type { LocalServer } from "../../local/servers";
+import { localAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
+import type { LocalServer } from "../../local/aws/loopback-server";
+import { startDynalite } from "../../local/dynamodb/dynalite-server";
+import { startSqs } from "../../local/sqs/sqs-server";
 import { ingestFactory } from "../../runtime/ingest-handler";
 import { queryFactory } from "../../runtime/query-handler";
 import { workerFactory } from "../../runtime/worker-handler";

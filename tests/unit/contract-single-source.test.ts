@@ -17,13 +17,6 @@ const SOURCE_DIRS = ["components", "runtime", "local", "cli", "bench"];
 /** The CLI's own variable (its default target), read only by the CLI: not a function's setting. */
 const CLI_VARIABLES = ["SLUICE_URL"];
 
-/**
- * Copies that another branch of issue 9 removes: the local edge still spells the problem URN
- * until it imports runtime/contract/problems.ts. Each entry must still be true, so a fixed one
- * fails here until it is taken off the list.
- */
-const PENDING_AT_MERGE: Record<string, string[]> = { [PROBLEM_TYPE_PREFIX]: ["local/http-api.ts"] };
-
 function listSources(): string[] {
   const out = ["index.ts"];
   for (const dir of SOURCE_DIRS) {
@@ -97,11 +90,8 @@ test("the table's attribute and index names are written in runtime/contract/tabl
   }
 });
 
-test("the problem type URN is written in runtime/contract/problems.ts only (local/ pending the merge)", () => {
-  const pending = PENDING_AT_MERGE[PROBLEM_TYPE_PREFIX] ?? [];
-  const files = filesSpelling(new RegExp(escape(PROBLEM_TYPE_PREFIX)));
-  assert.equal(files.filter((f) => !pending.includes(f)), ["runtime/contract/problems.ts"]);
-  for (const f of pending) assert.ok(files.includes(f), `${f} no longer spells the URN: take it off PENDING_AT_MERGE`);
+test("the problem type URN is written in runtime/contract/problems.ts only", () => {
+  assert.equal(filesSpelling(new RegExp(escape(PROBLEM_TYPE_PREFIX))), ["runtime/contract/problems.ts"]);
 });
 
 test.run();

@@ -1,24 +1,30 @@
 // The `npm start` command line, parsed strictly: an unknown or malformed flag is an error the user
 // sees (exit 2), never silently ignored.
+import { qualifiedConfigKey } from "./program/stack-config";
 
 export interface StartArgs {
   stack: string;
   port: number;
   dataDir: string;
   outputsFile: string;
+  /** Config overrides from --config, keyed like `sluice:batchSize`; absent when none is given. */
+  config?: Record<string, string>;
   help: boolean;
 }
 
 export class UsageError extends Error {}
 
-export const USAGE = `usage: npm start -- [--stack dev|prod] [--port N] [--data-dir DIR] [--outputs FILE]
+export const USAGE = `usage: npm start -- [--stack dev|prod] [--port N] [--data-dir DIR] [--outputs FILE] [--config KEY=VALUE]…
 
-  --stack NAME      stack config to run: Pulumi.yaml defaults + Pulumi.NAME.yaml (default dev)
-  --port N          port of the local HTTP API; 0 picks a free one (default 3210)
-  --data-dir DIR    where tables and undelivered messages persist (default .sluice/local/data)
-  --outputs FILE    where the stack outputs go, as \`pulumi stack output --json\` prints them,
-                    once the stack takes requests (default .sluice/local/outputs.json)
-  -h, --help        this help`;
+  --stack NAME        stack config to run: Pulumi.yaml defaults + Pulumi.NAME.yaml (default dev)
+  --port N            port of the local HTTP API; 0 picks a free one (default 3210)
+  --data-dir DIR      where tables and undelivered messages persist (default .sluice/local/data)
+  --outputs FILE      where the stack outputs go, as \`pulumi stack output --json\` prints them, plus
+                      the local DynamoDB and SQS endpoints under "localEndpoints", once the stack
+                      takes requests (default .sluice/local/outputs.json)
+  --config KEY=VALUE  overrides one config value of the stack for this run, like
+                      \`pulumi config set\` would (KEY without a namespace is sluice:KEY); repeatable
+  -h, --help          this help`;
 
 export function parseStartArgs(argv: string[], defaults: Omit<StartArgs, "help">, knownStacks: string[]): StartArgs {
   const out: StartArgs = { ...defaults, help: false };
@@ -30,7 +36,7 @@ export function parseStartArgs(argv: string[], defaults: Omit<StartArgs, "help">
     }
     const eq = arg.indexOf("=");
     const flag = arg.startsWith("--") && eq !== -1 ? arg.slice(0, eq) : arg;
-    if (!["--stack", "--port", "--data-dir", "--outputs"].includes(flag)) throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
+    if (!["--stack", "--port", "--data-dir", "--outputs", "--config"].includes(flag)) throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
     const value = eq !== -1 && arg.startsWith("--") ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) throw new UsageError(`${flag} needs a value`);
     switch (flag) {
@@ -49,6 +55,12 @@ export function parseStartArgs(argv: string[], defaults: Omit<StartArgs, "help">
       case "--outputs":
         out.outputsFile = value;
         break;
+      case "--config": {
+        const sep = value.indexOf("=");
+        if (sep <= 0) throw new UsageError(`--config takes KEY=VALUE, got ${JSON.stringify(value)}`);
+        out.config = { ...out.config, [qualifiedConfigKey(value.slice(0, sep))]: value.slice(sep + 1) };
+        break;
+      }
     }
   }
   return out;

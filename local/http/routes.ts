@@ -1,7 +1,7 @@
 // Route selection the way API Gateway HTTP APIs do it: `METHOD /path` keys with `{param}` and a
 // trailing greedy `{proxy+}`, `ANY` for every method, `$default` as the catch-all; the most
 // specific route wins.
-import { decodeComponent } from "../runtime/http-request";
+import { decodeComponent } from "../../runtime/http-request";
 
 export interface RouteDef<T> {
   routeKey: string;

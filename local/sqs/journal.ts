@@ -1,11 +1,11 @@
 // A write-ahead record of what local-aws-sqs holds, for crashes. A clean stop saves the queues
-// (queue-twin.ts); a killed process cannot, and local-aws-sqs lives in memory. So every message
+// (saved-messages.ts); a killed process cannot, and local-aws-sqs lives in memory. So every message
 // accepted by SendMessage(Batch) is appended here, and every DeleteMessage(Batch) that removes one;
 // at the next start, what was sent and never deleted is sent again. Delivery is at least once, as
 // on SQS: a message that was being processed when the process died comes back.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Exchange } from "./request-counter";
+import type { Exchange } from "../aws/request-observer";
 
 const JOURNAL_FILE = "sqs-journal.jsonl";
 

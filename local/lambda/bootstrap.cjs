@@ -1,7 +1,7 @@
 // The emulated Lambda Node.js runtime that runs one function instance in its own process. It is
 // plain CommonJS on purpose: the instance gets nothing but node, the function's unpacked archive
 // (LAMBDA_TASK_ROOT) and the SDK layer on NODE_PATH, as on Lambda; no TypeScript loader.
-// Protocol with the host (local/lambda-host.ts) over the IPC channel:
+// Protocol with the host (function-host.ts, instance-process.ts) over the IPC channel:
 //   child → host  { type: "ready", initMs } | { type: "init-error", error }
 //   host → child  { type: "invoke", id, event, requestId, functionArn, deadline }
 //   child → host  { type: "result", id, ok, value | error, durationMs }

@@ -1,16 +1,7 @@
-// The local twin of an aws.sqs.Queue in local-aws-sqs, with the program's attributes. local-aws-sqs
-// keeps messages in memory, so the local stack saves what is still queued when it stops and sends
-// it again when it starts: an acknowledged event survives a restart.
-import * as fs from "node:fs";
-import * as path from "node:path";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  type MessageAttributeValue,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+// The local twin of one aws.sqs.Queue in local-aws-sqs: the program's inputs as CreateQueue
+// attributes (ARNs mapped to the local account), the queue made, and messages sent back to it.
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../aws/local-account";
 
 export interface QueueInputs {
   fifoQueue?: boolean;
@@ -39,6 +30,11 @@ export interface LocalQueue {
 /** The queue name AWS would use: a FIFO queue's name ends in `.fifo`. */
 export function queueName(physical: string, inputs: QueueInputs): string {
   return inputs.fifoQueue && !physical.endsWith(".fifo") ? `${physical}.fifo` : physical;
+}
+
+/** Every SQS ARN the program knows is mapped to the local queue of the same name. */
+export function localQueueArn(arn: string): string {
+  return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${arn.slice(arn.lastIndexOf(":") + 1)}`;
 }
 
 /**
@@ -84,75 +80,12 @@ export async function createQueueTwin(client: SQSClient, name: string, attribute
   return { name, url, arn: got.Attributes!.QueueArn!, attributes };
 }
 
+/** A message to send again: what SendMessage needs to recreate it. */
 export interface SavedMessage {
   body: string;
   messageAttributes?: Record<string, MessageAttributeValue>;
   groupId?: string;
   deduplicationId?: string;
-}
-
-/** queue name → messages that were still queued when the stack stopped. */
-export type SavedQueues = Record<string, SavedMessage[]>;
-
-const SAVE_FILE = "sqs-undelivered.json";
-
-/**
- * Takes every visible message out of each queue (they are hidden for 12 h, the stack is about to
- * stop) and writes them to `dataDir`. Queues are drained in the given order: sources before their
- * dead-letter queues, so a message the redrive moves on its last receive is still saved.
- */
-export async function saveQueuedMessages(client: SQSClient, queues: LocalQueue[], dataDir: string): Promise<number> {
-  const saved: SavedQueues = {};
-  let count = 0;
-  for (const q of queues) {
-    const messages: SavedMessage[] = [];
-    for (;;) {
-      const got = await client.send(
-        new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 43_200, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["MessageGroupId", "MessageDeduplicationId"], AttributeNames: ["All"] }),
-      );
-      const batch = got.Messages ?? [];
-      if (batch.length === 0) break;
-      for (const m of batch) {
-        messages.push({
-          body: m.Body ?? "",
-          ...(m.MessageAttributes ? { messageAttributes: m.MessageAttributes } : {}),
-          ...(m.Attributes?.MessageGroupId ? { groupId: m.Attributes.MessageGroupId } : {}),
-          ...(m.Attributes?.MessageDeduplicationId ? { deduplicationId: m.Attributes.MessageDeduplicationId } : {}),
-        });
-      }
-    }
-    if (messages.length > 0) saved[q.name] = messages;
-    count += messages.length;
-  }
-  const file = path.join(dataDir, SAVE_FILE);
-  if (count > 0) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    // Written then renamed: a crash mid-write must not leave half a file that loses the rest.
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(saved));
-    fs.renameSync(`${file}.tmp`, file);
-  }
-  return count;
-}
-
-/** Sends the saved messages back to their queues, then removes the file. Returns how many. */
-export async function restoreQueuedMessages(client: SQSClient, queues: LocalQueue[], dataDir: string, log: (line: string) => void): Promise<number> {
-  const file = path.join(dataDir, SAVE_FILE);
-  if (!fs.existsSync(file)) return 0;
-  const saved = JSON.parse(fs.readFileSync(file, "utf8")) as SavedQueues;
-  let count = 0;
-  for (const [name, messages] of Object.entries(saved)) {
-    const q = queues.find((x) => x.name === name);
-    if (!q) {
-      log(JSON.stringify({ level: "warn", source: "local", msg: "saved messages for a queue the program no longer declares: kept in the file", queue: name, count: messages.length }));
-      continue;
-    }
-    await sendMessages(client, q, messages);
-    count += messages.length;
-    delete saved[name];
-  }
-  if (Object.keys(saved).length === 0) fs.rmSync(file);
-  else fs.writeFileSync(file, JSON.stringify(saved));
-  return count;
 }
 
 /** Sends `messages` to queue `q`, ten per request. */

@@ -2,7 +2,7 @@
 // becomes an APIGatewayProxyEventV2, the function's result becomes the HTTP response, with API
 // Gateway's rules for both.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { decodeComponent } from "../runtime/http-request";
+import { decodeComponent } from "../../runtime/http-request";
 
 export interface IncomingRequest {
   method: string;

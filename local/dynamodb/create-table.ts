@@ -1,4 +1,4 @@
-// The local twin of an aws.dynamodb.Table: the same key schema and indexes in dynalite, created
+// The local twin of one aws.dynamodb.Table: the same key schema and indexes in dynalite, created
 // only when absent so the data dir survives restarts.
 import { CreateTableCommand, DescribeTableCommand, type CreateTableCommandInput, type DynamoDBClient, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
 

@@ -4,7 +4,7 @@
 // and put that folder, and nothing else of the project, on NODE_PATH.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_DIR } from "./program";
+import { PROJECT_DIR } from "../program/project";
 
 /** The SDK packages the runtime code uses; their dependency closure is what the layer holds. */
 export const RUNTIME_SDK_PACKAGES = ["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb", "@aws-sdk/client-sqs"];

@@ -6,7 +6,7 @@
 // receives; at most `maxConcurrency` batches at once.
 import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import type { InvokeOutcome } from "./lambda-host";
+import type { InvokeOutcome } from "../lambda/invoke-outcome";
 
 export interface MappingSpec {
   logicalName: string;

@@ -1,6 +1,6 @@
-// Counts each request a local AWS server answers, by API action, inside the server itself (no
+// Sees each request a local AWS server answers, with its API action, inside the server itself (no
 // extra network hop): the functions, the pollers and the tools all reach DynamoDB and SQS there,
-// so the counts are what AWS would bill.
+// so what is counted (request-metrics.ts) and journaled (sqs/journal.ts) is what AWS would see.
 import * as http from "node:http";
 import { Readable } from "node:stream";
 

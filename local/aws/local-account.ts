@@ -1,0 +1,22 @@
+// The one account, region and key pair every local twin and every function instance share, and
+// the environment that points an unchanged AWS SDK v3 client at the local endpoints.
+
+// Fixed, fake credentials: the local servers accept any signature, and the SDK needs some.
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+export const LOCAL_REGION = "us-east-1";
+export const LOCAL_ACCOUNT_ID = "123456789012";
+
+/**
+ * The environment an AWS SDK v3 client needs to talk to the local servers with no code change:
+ * the standard service-specific endpoint variables, a region and fake credentials.
+ */
+export function localAwsEnv(endpoints: { dynamodb?: string; sqs?: string }): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  };
+  if (endpoints.dynamodb) env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
+  if (endpoints.sqs) env.AWS_ENDPOINT_URL_SQS = endpoints.sqs;
+  return env;
+}
