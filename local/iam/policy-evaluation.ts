@@ -39,9 +39,18 @@ export interface Decision {
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+const compiled = new Map<string, RegExp>();
+
+/** A wildcard pattern as a RegExp, compiled once per pattern (policies are few, requests many). */
 function globRegExp(pattern: string, flags: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${body}$`, flags);
+  const key = `${flags}:${pattern}`;
+  let re = compiled.get(key);
+  if (!re) {
+    if (compiled.size > 1024) compiled.clear();
+    const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    compiled.set(key, (re = new RegExp(`^${body}$`, flags)));
+  }
+  return re;
 }
 
 /** IAM action names are case-insensitive, the service prefix included. */
