@@ -2,6 +2,7 @@
 // routes, event source mappings) invoke: each aws.lambda.Function's serialized archive unpacked
 // into the work dir and run by its own pool of instances, with the SDK layer on NODE_PATH.
 import * as path from "node:path";
+import type { FunctionIdentity } from "../iam/iam-twins";
 import { issueRoleCredentials, type RoleCredentials } from "../iam/role-credentials";
 import type { FunctionMetrics } from "../metrics";
 import { numberInput as num, type ResourceRecord } from "../program/resource-record";
@@ -30,7 +31,7 @@ export interface FunctionTwins extends TwinModule {
   /** Process ids of the running function instances. */
   pids(): number[];
   /** Who each function runs as (once created): its name, role and credentials. */
-  identities(): { functionName: string; roleArn: string; credentials: RoleCredentials }[];
+  identities(): FunctionIdentity[];
 }
 
 function functionMetrics(r: ResourceRecord): FunctionMetrics {
