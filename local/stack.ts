@@ -10,6 +10,7 @@ import { lockDataDir } from "./data-dir-lock";
 import { emptyMetrics, resetMetrics, snapshot, type LocalMetrics } from "./metrics";
 import { removeOutputsFile, writeOutputsFile, type LocalEndpoints } from "./outputs-file";
 import { PROJECT_DIR } from "./program/project";
+import type { ProgramRun } from "./program/resource-record";
 import { runProgram } from "./program/run-program";
 import { createTwinRegistry } from "./twin-registry";
 import type { TwinModule } from "./twin-module";
@@ -37,6 +38,13 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** The project to run (a folder with index.ts, Pulumi.yaml, package.json). Default this repo. */
   projectDir?: string;
+  /**
+   * For tests that break the program on purpose (say, drop one IAM grant) without editing it:
+   * rewrites the graph the program declared, after it ran and before the twins that read the
+   * whole graph are made (IAM policies, functions, mappings, routes). Tables, queues and APIs are
+   * made while the program runs and are not affected. Default: the graph as declared.
+   */
+  transformProgram?: (run: ProgramRun) => ProgramRun;
 }
 
 export interface ResourceSummary {
@@ -102,7 +110,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // The data dir and the port are ours now: a stale outputs file of an earlier run must not
     // say "ready" while this one starts.
     if (outputsFile) removeOutputsFile(outputsFile);
-    const run = await runProgram({ stack, config: opts.config, projectDir, onResource: (args, state) => registry.declare(args, state) });
+    const declared = await runProgram({ stack, config: opts.config, projectDir, onResource: (args, state) => registry.declare(args, state) });
+    const run = opts.transformProgram ? opts.transformProgram(declared) : declared;
     for (const m of registry.modules) await m.create?.(run);
     for (const m of registry.modules) m.start?.();
 

@@ -1,10 +1,12 @@
 // Which module stands in for which kind of AWS resource, in the order the local stack runs them:
-// services before what uses them (tables and queues, then the functions, then their triggers).
+// services before what uses them (tables and queues, then the functions and the IAM gate that
+// knows their credentials, then their triggers).
 // The stack stops them in reverse: no new requests, then no new batches, then no instances, then
 // the queues are saved, then the servers close. A twin for a new resource type is one more entry.
 import { localAwsEnv } from "./aws/local-account";
 import { tableTwins } from "./dynamodb/table-twins";
 import { apiTwins } from "./http/api-twins";
+import { iamTwins } from "./iam/iam-twins";
 import { functionTwins } from "./lambda/function-twins";
 import type { NewResourceArgs } from "./program/resource-record";
 import { eventSourceMappingTwins } from "./sqs/event-source-mapping-twins";
@@ -12,12 +14,14 @@ import { queueTwins } from "./sqs/queue-twins";
 import type { TwinContext, TwinModule } from "./twin-module";
 
 export function createTwinRegistry(ctx: TwinContext, opts: { port: number }) {
-  const tables = tableTwins(ctx);
-  const queues = queueTwins(ctx);
+  // The gate exists before the services it guards; it learns the functions' identities once they are made.
+  const iam = iamTwins(ctx, { functions: () => functions.identities() });
+  const tables = tableTwins(ctx, { gate: iam.gate });
+  const queues = queueTwins(ctx, { gate: iam.gate });
   const functions = functionTwins(ctx, { awsEnv: () => localAwsEnv({ dynamodb: tables.endpoint(), sqs: queues.endpoint() }) });
   const mappings = eventSourceMappingTwins(ctx, { functions, queues });
   const apis = apiTwins(ctx, { functions, port: opts.port });
-  const modules: TwinModule[] = [tables, queues, functions, mappings, apis];
+  const modules: TwinModule[] = [tables, queues, functions, iam, mappings, apis];
 
   return {
     modules,
@@ -25,6 +29,7 @@ export function createTwinRegistry(ctx: TwinContext, opts: { port: number }) {
     queues,
     functions,
     apis,
+    iam,
     /** Routes a resource the program registers to the module that makes its twin now, if any. */
     async declare(args: NewResourceArgs, state: Record<string, any>): Promise<Record<string, unknown>> {
       const m = modules.find((x) => x.declare && args.type in x.emulates);

@@ -1,14 +1,16 @@
 // The one account, region and key pair every local twin and every function instance share, and
 // the environment that points an unchanged AWS SDK v3 client at the local endpoints.
 
-// Fixed, fake credentials: the local servers accept any signature, and the SDK needs some.
+// The local stack's own tool credentials: with them it creates the tables and queues, saves and
+// restores messages; to the twins' IAM gate (local/iam/) they are the account's admin. Tests and
+// tools that look inside a local stack use them too. Functions sign with their role's instead.
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_ACCOUNT_ID = "123456789012";
 
 /**
  * The environment an AWS SDK v3 client needs to talk to the local servers with no code change:
- * the standard service-specific endpoint variables, a region and fake credentials.
+ * the standard service-specific endpoint variables, a region and the tool credentials.
  */
 export function localAwsEnv(endpoints: { dynamodb?: string; sqs?: string }): Record<string, string> {
   const env: Record<string, string> = {

@@ -12,7 +12,7 @@ export async function startDynalite(opts: ServerOptions & { dataDir?: string } =
   const dynalite = require("dynalite") as (o: Record<string, unknown>) => http.Server;
   if (opts.dataDir) fs.mkdirSync(opts.dataDir, { recursive: true });
   const server = dynalite({ path: opts.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  if (opts.observer) observeRequests(server, opts.observer);
+  if (opts.observer) observeRequests(server, opts.observer, "dynamodb");
   const host = opts.host ?? "127.0.0.1";
   await listen(server, opts.port ?? 0, host);
   return localServer(server, host);

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../aws/local-account";
 import type { LocalServer } from "../aws/loopback-server";
+import type { RequestGate } from "../aws/request-gate";
 import { askForCapacity, recordDynamoDb } from "../aws/request-metrics";
 import type { TwinContext, TwinModule } from "../twin-module";
 import { ensureTable, type TableInputs } from "./create-table";
@@ -14,7 +15,8 @@ export interface TableTwins extends TwinModule {
   endpoint(): string;
 }
 
-export function tableTwins(ctx: TwinContext): TableTwins {
+/** `gate` sees every request first (IAM). */
+export function tableTwins(ctx: TwinContext, deps: { gate?: RequestGate } = {}): TableTwins {
   let server: LocalServer | undefined;
   let client: DynamoDBClient | undefined;
   return {
@@ -23,7 +25,7 @@ export function tableTwins(ctx: TwinContext): TableTwins {
     async open() {
       server = await startDynalite({
         dataDir: path.join(ctx.dataDir, "dynamodb"),
-        observer: { rewrite: askForCapacity, onExchange: (x) => recordDynamoDb(ctx.metrics.dynamodb, x.action, x.status, x.requestBody, x.responseBody) },
+        observer: { gate: deps.gate, rewrite: askForCapacity, onExchange: (x) => recordDynamoDb(ctx.metrics.dynamodb, x.action, x.status, x.requestBody, x.responseBody) },
       });
       client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2, endpoint: server.endpoint });
     },

@@ -8,7 +8,7 @@ import type { InvokeOutcome } from "../lambda/invoke-outcome";
 import { bump, type LocalMetrics } from "../metrics";
 import { accessLogVariables, renderAccessLog } from "./access-log";
 import { corsHeaders, preflightHeaders, type CorsConfig } from "./cors";
-import { integrationFailed, MAX_PAYLOAD_BYTES, methodNotAllowed, noRoute, payloadTooLarge, throttled, type GatewayResponse } from "./gateway-responses";
+import { integrationFailed, integrationTimedOut, MAX_INTEGRATION_TIMEOUT_MS, MAX_PAYLOAD_BYTES, noRoute, payloadTooLarge, throttled, type GatewayResponse } from "./gateway-responses";
 import { buildEventV2, toHttpResult } from "./payload-v2";
 import { matchRoute, type RouteDef } from "./routes";
 import { StageThrottle, type Throttle } from "./throttle";
@@ -16,6 +16,8 @@ import { StageThrottle, type Throttle } from "./throttle";
 export interface RouteTarget {
   functionName: string;
   invoke(event: unknown, requestId: string): Promise<InvokeOutcome>;
+  /** The integration's timeout in ms (its timeoutMilliseconds). Default and most: 30 s. */
+  timeoutMs?: number;
 }
 
 /** What the server serves; filled in once the program ran (the server listens before). */
@@ -49,8 +51,15 @@ interface Answer {
 }
 
 function requestId(): string {
-  // API Gateway's ids look like `JKJaXmPLvHcESHA=`.
-  return randomBytes(10).toString("base64");
+  // API Gateway's ids look like `RL2XYiwjPHcEMEQ=`: 11 bytes, base64.
+  return randomBytes(11).toString("base64");
+}
+
+/** The invocation's outcome, or "timed-out" once the integration stops waiting (the function runs on). */
+function withIntegrationTimeout(invocation: Promise<InvokeOutcome>, ms: number): Promise<InvokeOutcome | "timed-out"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timed-out">((resolve) => (timer = setTimeout(() => resolve("timed-out"), ms)));
+  return Promise.race([invocation, timeout]).finally(() => clearTimeout(timer));
 }
 
 function sourceIpOf(req: http.IncomingMessage): string {
@@ -74,8 +83,7 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
       return { ...none, gatewayError: "", out: { statusCode: 204, headers: preflightHeaders(spec.cors, origin), body: Buffer.alloc(0) } };
     }
     if (tooLarge) return { ...none, gatewayError: "Request Entity Too Large", out: payloadTooLarge() };
-    if (match.kind === "not-found") return { ...none, gatewayError: "Not Found", out: noRoute(method, path) };
-    if (match.kind === "method-not-allowed") return { ...none, gatewayError: "Method Not Allowed", out: methodNotAllowed(method, path, match.allow) };
+    if (match.kind !== "route") return { ...none, gatewayError: "Not Found", out: noRoute() };
     const routeKey = match.route.routeKey;
     bump(opts.metrics.byRoute, routeKey);
     if (!throttle.admit(routeKey)) {
@@ -87,8 +95,12 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
       { routeKey, pathParameters: match.pathParameters, requestId: id, apiId: spec.apiId, domainName, stage: spec.stage, accountId: spec.accountId, now: new Date(started) },
     );
     const t0 = Date.now();
-    const outcome = await match.route.target.invoke(event, id);
+    const target = match.route.target;
+    const outcome = await withIntegrationTimeout(target.invoke(event, id), Math.min(target.timeoutMs ?? MAX_INTEGRATION_TIMEOUT_MS, MAX_INTEGRATION_TIMEOUT_MS));
     const latency = Date.now() - t0;
+    if (outcome === "timed-out") {
+      return { routeKey, integration: { latency, error: "The Lambda function did not respond within the integration timeout" }, gatewayError: "Service Unavailable", out: integrationTimedOut() };
+    }
     if (!outcome.ok) {
       return { routeKey, integration: { latency, status: 200, error: `${outcome.errorType}: ${outcome.errorMessage}` }, gatewayError: "Internal Server Error", out: integrationFailed() };
     }

@@ -64,6 +64,7 @@ export function apiTwins(ctx: TwinContext, deps: { functions: FunctionTwins; por
         routeKey: String(route.inputs.routeKey),
         target: {
           functionName: name,
+          timeoutMs: integration.inputs.timeoutMilliseconds === undefined ? undefined : num(integration.inputs.timeoutMilliseconds, 30_000),
           invoke: allowed
             ? (event, requestId) => fn.host.invoke(event, requestId)
             : async (_event, requestId) => refusedInvocation(requestId, "AccessDeniedException", `API Gateway has no permission to invoke ${name}`),

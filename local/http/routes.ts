@@ -1,6 +1,7 @@
 // Route selection the way API Gateway HTTP APIs do it: `METHOD /path` keys with `{param}` and a
 // trailing greedy `{proxy+}`, `ANY` for every method, `$default` as the catch-all; the most
-// specific route wins.
+// specific route wins. A path whose routes all take other methods is no match, as on an HTTP API
+// (it has no 405).
 import { decodeComponent } from "../../runtime/http-request";
 
 export interface RouteDef<T> {
@@ -8,10 +9,7 @@ export interface RouteDef<T> {
   target: T;
 }
 
-export type RouteMatch<T> =
-  | { kind: "route"; route: RouteDef<T>; pathParameters: Record<string, string> }
-  | { kind: "method-not-allowed"; allow: string[] }
-  | { kind: "not-found" };
+export type RouteMatch<T> = { kind: "route"; route: RouteDef<T>; pathParameters: Record<string, string> } | { kind: "not-found" };
 
 type Segment = { literal: string } | { param: string; greedy: boolean };
 
@@ -70,13 +68,11 @@ function compareScores(a: number[], b: number[]): number {
 export function matchRoute<T>(routes: RouteDef<T>[], method: string, path: string): RouteMatch<T> {
   const parts = path.split("/").filter((s) => s !== "");
   let best: { route: RouteDef<T>; params: Record<string, string>; score: number[]; any: boolean } | undefined;
-  const allow = new Set<string>();
   for (const route of routes) {
     const parsed = parse(route);
     if (!parsed) continue;
     const f = fit(parsed.segments, parts);
     if (!f) continue;
-    allow.add(parsed.method);
     if (parsed.method !== "ANY" && parsed.method !== method.toUpperCase()) continue;
     const any = parsed.method === "ANY";
     const cmp = best ? compareScores(f.score, best.score) : 1;
@@ -85,6 +81,5 @@ export function matchRoute<T>(routes: RouteDef<T>[], method: string, path: strin
   if (best) return { kind: "route", route: best.route, pathParameters: best.params };
   const fallback = routes.find((r) => r.routeKey === "$default");
   if (fallback) return { kind: "route", route: fallback, pathParameters: {} };
-  if (allow.size > 0) return { kind: "method-not-allowed", allow: [...allow].sort() };
   return { kind: "not-found" };
 }

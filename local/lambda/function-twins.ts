@@ -2,6 +2,8 @@
 // routes, event source mappings) invoke: each aws.lambda.Function's serialized archive unpacked
 // into the work dir and run by its own pool of instances, with the SDK layer on NODE_PATH.
 import * as path from "node:path";
+import type { FunctionIdentity } from "../iam/iam-twins";
+import { issueRoleCredentials, type RoleCredentials } from "../iam/role-credentials";
 import type { FunctionMetrics } from "../metrics";
 import { numberInput as num, type ResourceRecord } from "../program/resource-record";
 import type { TwinContext, TwinModule } from "../twin-module";
@@ -16,6 +18,8 @@ export interface LocalFunction {
   record: ResourceRecord;
   host: LambdaHost;
   metrics: FunctionMetrics;
+  /** Its execution role's session credentials, which every instance (and its poller) signs with. */
+  credentials: RoleCredentials;
 }
 
 export interface FunctionTwins extends TwinModule {
@@ -26,6 +30,8 @@ export interface FunctionTwins extends TwinModule {
   find(ref: unknown): LocalFunction | undefined;
   /** Process ids of the running function instances. */
   pids(): number[];
+  /** Who each function runs as (once created): its name, role and credentials. */
+  identities(): FunctionIdentity[];
 }
 
 function functionMetrics(r: ResourceRecord): FunctionMetrics {
@@ -57,6 +63,7 @@ export function functionTwins(ctx: TwinContext, deps: { awsEnv(): Record<string,
     emulates: { "aws:lambda/function:Function": "function processes" },
     find: (ref) => functions.find((f) => refersTo(ref, f.record)),
     pids: () => functions.flatMap((f) => f.host.pids()),
+    identities: () => functions.map((f) => ({ functionName: f.host.spec.physicalName, roleArn: String(f.record.inputs.role ?? ""), credentials: f.credentials })),
     async create(run) {
       const records = run.resources.filter((r) => r.type === "aws:lambda/function:Function");
       if (records.length === 0) return;
@@ -68,6 +75,8 @@ export function functionTwins(ctx: TwinContext, deps: { awsEnv(): Record<string,
         const reserved = num(r.inputs.reservedConcurrentExecutions, -1);
         const metrics = functionMetrics(r);
         ctx.metrics.lambda[r.name] = metrics;
+        // One role session per function, as Lambda gives each function its execution role's.
+        const credentials = issueRoleCredentials();
         const host = new LambdaHost(
           {
             logicalName: r.name,
@@ -79,10 +88,11 @@ export function functionTwins(ctx: TwinContext, deps: { awsEnv(): Record<string,
             timeoutSeconds: metrics.timeoutSeconds,
             memoryMb: metrics.memoryMb,
             maxInstances: reserved >= 0 ? reserved : LOCAL_MAX_INSTANCES,
+            credentials,
           },
           { nodePath, awsEnv: deps.awsEnv(), metrics, log: ctx.log },
         );
-        functions.push({ record: r, host, metrics });
+        functions.push({ record: r, host, metrics, credentials });
       }
     },
     async stop() {

@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import { credentialsEnv, type RoleCredentials } from "../iam/role-credentials";
 
 export interface FunctionSpec {
   logicalName: string;
@@ -19,12 +20,14 @@ export interface FunctionSpec {
   memoryMb: number;
   /** Most instances at once (Lambda's reserved concurrency, or a local cap). */
   maxInstances: number;
+  /** The execution role's session credentials, set as Lambda sets them. Default: awsEnv's. */
+  credentials?: RoleCredentials;
 }
 
 export interface InstanceOptions {
   /** The SDK layer folder (see sdk-layer.ts), the instance's whole NODE_PATH. */
   nodePath: string;
-  /** AWS_ENDPOINT_URL_* to the local servers, region and fake credentials. */
+  /** AWS_ENDPOINT_URL_* to the local servers, region and the local stack's tool credentials. */
   awsEnv: Record<string, string>;
   log(line: string): void;
 }
@@ -46,6 +49,7 @@ export function instanceEnv(s: FunctionSpec, opts: InstanceOptions): Record<stri
   return {
     ...s.environment,
     ...opts.awsEnv,
+    ...(s.credentials ? credentialsEnv(s.credentials) : {}),
     AWS_DEFAULT_REGION: opts.awsEnv.AWS_REGION ?? "us-east-1",
     AWS_LAMBDA_FUNCTION_NAME: s.physicalName,
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",

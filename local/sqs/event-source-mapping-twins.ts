@@ -1,5 +1,7 @@
 // The registry entry for aws.lambda.EventSourceMapping on an SQS queue: one poller per mapping,
-// on the local queue of its ARN, invoking the local function it names, with Lambda's defaults.
+// on the local queue of its ARN, invoking the local function it names, with Lambda's defaults. As on
+// AWS, the poller calls SQS with the function's execution role, so the role's poll grant is checked.
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_REGION } from "../aws/local-account";
 import type { FunctionTwins } from "../lambda/function-twins";
 import { numberInput as num } from "../program/resource-record";
@@ -9,6 +11,7 @@ import type { QueueTwins } from "./queue-twins";
 
 export function eventSourceMappingTwins(ctx: TwinContext, deps: { functions: FunctionTwins; queues: QueueTwins }): TwinModule {
   const pollers: SqsPoller[] = [];
+  const clients: SQSClient[] = [];
   return {
     emulates: { "aws:lambda/eventSourceMapping:EventSourceMapping": "SQS poller" },
     async create(run) {
@@ -21,6 +24,8 @@ export function eventSourceMappingTwins(ctx: TwinContext, deps: { functions: Fun
         }
         fn.metrics.triggers.push(`sqs:${q.name}`);
         const batchSize = num(m.inputs.batchSize, 10);
+        const roleClient = new SQSClient({ region: LOCAL_REGION, credentials: fn.credentials, maxAttempts: 2, endpoint: deps.queues.endpoint() });
+        clients.push(roleClient);
         const poller = new SqsPoller(
           {
             logicalName: m.name,
@@ -34,7 +39,7 @@ export function eventSourceMappingTwins(ctx: TwinContext, deps: { functions: Fun
             maxConcurrency: Math.min(num(m.inputs.scalingConfig?.maximumConcurrency, 5), fn.host.spec.maxInstances),
             enabled: m.inputs.enabled !== false,
           },
-          { sqs: deps.queues.client(), invoke: (event) => fn.host.invoke(event), log: ctx.log },
+          { sqs: roleClient, admin: deps.queues.client(), invoke: (event) => fn.host.invoke(event), log: ctx.log },
           num(q.attributes.VisibilityTimeout, 30),
         );
         pollers.push(poller);
@@ -46,6 +51,7 @@ export function eventSourceMappingTwins(ctx: TwinContext, deps: { functions: Fun
     async stop() {
       // Each waits for its batch in flight and makes what it held back visible again.
       await Promise.all(pollers.map((p) => p.stop()));
+      for (const c of clients.splice(0)) c.destroy();
     },
   };
 }

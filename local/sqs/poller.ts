@@ -26,7 +26,10 @@ export interface MappingSpec {
 }
 
 export interface PollerDeps {
+  /** What Lambda's pollers call with: signed as the function's execution role. */
   sqs: SQSClient;
+  /** The local stack's own client, for what Lambda never does (see stop). Default `sqs`. */
+  admin?: SQSClient;
   invoke(event: SQSEvent): Promise<InvokeOutcome>;
   log(line: string): void;
 }
@@ -206,7 +209,7 @@ export class SqsPoller {
     for (const [id, h] of this.held) {
       if (h.visibleAt > now) {
         try {
-          await this.deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.spec.queueUrl, ReceiptHandle: h.receiptHandle, VisibilityTimeout: 0 }));
+          await (this.deps.admin ?? this.deps.sqs).send(new ChangeMessageVisibilityCommand({ QueueUrl: this.spec.queueUrl, ReceiptHandle: h.receiptHandle, VisibilityTimeout: 0 }));
         } catch {
           // Received again since, or already gone: nothing held any more.
         }

@@ -4,6 +4,7 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../aws/local-account";
 import type { LocalServer } from "../aws/loopback-server";
+import type { RequestGate } from "../aws/request-gate";
 import { recordSqs } from "../aws/request-metrics";
 import type { TwinContext, TwinModule } from "../twin-module";
 import { createQueueTwin, localQueueArn, queueAttributes, queueName, type LocalQueue, type QueueInputs } from "./create-queue";
@@ -21,7 +22,8 @@ export interface QueueTwins extends TwinModule {
   byArn(arn: string): LocalQueue | undefined;
 }
 
-export function queueTwins(ctx: TwinContext): QueueTwins {
+/** `gate` sees every request first (IAM). */
+export function queueTwins(ctx: TwinContext, deps: { gate?: RequestGate } = {}): QueueTwins {
   const queues: LocalQueue[] = [];
   let replay: JournalReplay | undefined;
   let journal: SqsJournal | undefined;
@@ -41,6 +43,7 @@ export function queueTwins(ctx: TwinContext): QueueTwins {
       const j = (journal = new SqsJournal(SqsJournal.fileIn(ctx.dataDir)));
       server = await startSqs({
         observer: {
+          gate: deps.gate,
           onExchange: (x) => {
             recordSqs(ctx.metrics.sqs, x.action, x.status, x.requestBody, x.responseBody);
             j.record(x);

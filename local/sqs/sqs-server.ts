@@ -17,6 +17,6 @@ export async function startSqs(opts: ServerOptions = {}): Promise<LocalServer> {
     // A restarted local stack recreates its queues at once; AWS's 60 s rule would only get in the way.
     emulateQueueCreationLifecycle: false,
   } as Parameters<typeof createSqsServer>[0])) as unknown as http.Server;
-  if (opts.observer) observeRequests(server, opts.observer);
+  if (opts.observer) observeRequests(server, opts.observer, "sqs");
   return localServer(server, host);
 }

@@ -1,6 +1,6 @@
 // RFC 9457 problem details: the one place where problem types, titles and statuses are defined.
-// The handlers answer with them, the local edge builds its own 404/413/429 from them, and the CLI
-// reads the slug back out of a problem's `type`.
+// The handlers answer with them and the CLI reads the slug back out of a problem's `type`. What
+// API Gateway answers itself (its 429, 413, 404, 500, 503) is its own `{"message":…}`, not one of these.
 import type { FieldError } from "../event-types";
 
 /** Every problem `type` is this prefix plus a slug from PROBLEM_CATALOG. */
@@ -19,7 +19,6 @@ export const PROBLEM_CATALOG = {
   "idempotency-key-in-flight": { status: 409, title: "A request with this idempotency key is in flight" },
   "not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
-  throttled: { status: 429, title: "Too many requests" },
   "dependency-unavailable": { status: 503, title: "A dependency is unavailable" },
 } as const;
 

@@ -90,15 +90,14 @@ if (deployed) {
     assert.equal(event.pathParameters, { path: "a/b/c.txt" });
   });
 
-  test("with no $default route, an unknown path is a 404 and a known path with a wrong method a 405, as problem+json", async () => {
-    const missing = await api().get("nowhere");
-    assert.is(missing.statusCode, 404);
-    assert.match(String(missing.headers["content-type"]), /application\/problem\+json/);
-    assert.is(json(missing).type, "urn:sluice:problem:not-found");
-    const wrong = await api().delete("echo/x");
-    assert.is(wrong.statusCode, 405);
-    assert.is(json(wrong).type, "urn:sluice:problem:method-not-allowed");
-    assert.is(wrong.headers.allow, "GET, POST");
+  test("with no $default route, an unknown path and a known path with a wrong method are both API Gateway's own 404", async () => {
+    for (const res of [await api().get("nowhere"), await api().delete("echo/x")]) {
+      assert.is(res.statusCode, 404);
+      assert.is(res.headers["content-type"], "application/json");
+      assert.equal(json(res), { message: "Not Found" });
+      assert.ok(res.headers["apigw-requestid"]);
+      assert.is(res.headers.allow, undefined);
+    }
   });
 
   test("CORS preflight is answered from the API's configuration", async () => {
@@ -110,12 +109,12 @@ if (deployed) {
     assert.is(other.headers["access-control-allow-origin"], undefined);
   });
 
-  test("a function sees only its configured environment, the Lambda variables and the local AWS endpoints", async () => {
+  test("a function sees only its configured environment, the Lambda variables (its role's credentials among them) and the local AWS endpoints", async () => {
     const { env } = json(await api().get("echo/env"));
     assert.equal(env, [
       "AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_EXECUTION_ENV",
       "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME",
-      "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_REGION", "AWS_SECRET_ACCESS_KEY", "FX_MARKER", "FX_QUEUE_URL", "LAMBDA_TASK_ROOT", "LANG",
+      "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_REGION", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "FX_MARKER", "FX_QUEUE_URL", "LAMBDA_TASK_ROOT", "LANG",
       "NODE_PATH", "TZ", "_HANDLER",
     ]);
   });

@@ -147,7 +147,6 @@ test("problem bodies follow RFC 9457 with the urn:sluice:problem: prefix", () =>
     "idempotency-key-in-flight": 409,
     "not-found": 404,
     "method-not-allowed": 405,
-    throttled: 429,
     "dependency-unavailable": 503,
   });
 });

@@ -1,0 +1,69 @@
+// The registry entry for IAM: the gate the DynamoDB and SQS twins consult (iam-gate.ts). Until the
+// program has run it knows only the local stack's tool credentials; once the functions have their
+// credentials, it knows each function's role session and that role's policies from the graph.
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../aws/local-account";
+import type { RequestGate } from "../aws/request-gate";
+import type { ProgramRun } from "../program/resource-record";
+import type { TwinContext, TwinModule } from "../twin-module";
+import { createIamGate, type IamGateConfig, type IamPrincipal } from "./iam-gate";
+import type { RoleCredentials } from "./role-credentials";
+import { rolePoliciesOf } from "./role-policies";
+
+/** What the gate needs to know of one function: who it runs as. */
+export interface FunctionIdentity {
+  /** The function's physical name: Lambda's role session name. */
+  functionName: string;
+  /** Its `role` input, the execution role's ARN. */
+  roleArn: string;
+  credentials: RoleCredentials;
+}
+
+export interface IamTwins extends TwinModule {
+  /** The gate in front of the DynamoDB and SQS twins. */
+  gate: RequestGate;
+  /** The gate's current configuration (plain JSON). */
+  config(): IamGateConfig;
+}
+
+const TOOL: IamPrincipal = { kind: "tool", ...LOCAL_CREDENTIALS };
+
+/** The gate's configuration for `functions` of `run`, and what could not be taken into account. */
+export function iamGateConfig(run: Pick<ProgramRun, "resources" | "config">, functions: readonly FunctionIdentity[]): { config: IamGateConfig; notes: string[] } {
+  const roles = rolePoliciesOf(run.resources, { program: run.config["aws:region"] ?? LOCAL_REGION, local: LOCAL_REGION });
+  const notes: string[] = [];
+  const principals: IamPrincipal[] = [TOOL];
+  for (const f of functions) {
+    const role = roles.get(f.roleArn);
+    if (!role) notes.push(`function ${f.functionName}: its role ${f.roleArn} is not a role of this program, so it is allowed nothing`);
+    for (const note of role?.notes ?? []) notes.push(`function ${f.functionName}: ${note}`);
+    principals.push({
+      kind: "role",
+      ...f.credentials,
+      sessionArn: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${role?.roleName ?? f.roleArn.split("/").pop()}/${f.functionName}`,
+      roleArn: f.roleArn,
+      policies: role?.documents ?? [],
+    });
+  }
+  return { config: { accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, principals }, notes };
+}
+
+export function iamTwins(ctx: TwinContext, deps: { functions(): readonly FunctionIdentity[] }): IamTwins {
+  let config: IamGateConfig = { accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, principals: [TOOL] };
+  let gate = createIamGate(config, { log: ctx.log });
+  return {
+    emulates: {
+      "aws:iam/role:Role": "credentials per function",
+      "aws:iam/rolePolicy:RolePolicy": "enforced at DynamoDB and SQS",
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "enforced (known AWS managed policies)",
+      "aws:iam/policy:Policy": "enforced where attached",
+    },
+    gate: (req) => gate(req),
+    config: () => config,
+    async create(run) {
+      const built = iamGateConfig(run, deps.functions());
+      for (const note of built.notes) ctx.log(JSON.stringify({ level: "warn", source: "local", msg: "IAM: not enforced as on AWS", detail: note }));
+      config = built.config;
+      gate = createIamGate(config, { log: ctx.log });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// What the local stack's IAM gate makes of the program's graph: each function's role session with
+// the policies of its role, and those policies allow each function exactly the table and queue
+// actions of runtime/contract/permissions.ts (plus the worker's poll grant), on its own resources.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { QUEUE_POLL_ACTIONS } from "../../components/queue-with-dlq";
+import { iamGateConfig } from "../../local/iam/iam-twins";
+import { evaluatePolicies } from "../../local/iam/policy-evaluation";
+import { issueRoleCredentials } from "../../local/iam/role-credentials";
+import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
+import { one, runStack, TYPES } from "./harness";
+
+const LABELS = ["ingest", "worker", "query"] as const;
+const TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchWriteItem"];
+const QUEUE_ACTIONS = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:PurgeQueue", "sqs:ChangeMessageVisibility"];
+
+for (const stack of ["dev", "prod"]) {
+  test(`${stack}: each function's role allows exactly its contract's actions, on its own table and queue, and nothing on the DLQ`, async () => {
+    const run = await runStack(stack);
+    const fns = LABELS.map((label) => one(run, TYPES.fn, `sluice-${label}-function`));
+    const { config, notes } = iamGateConfig(
+      run,
+      fns.map((f) => ({ functionName: String(f.state.name), roleArn: String(f.inputs.role), credentials: issueRoleCredentials() })),
+    );
+    assert.equal(notes, [], "everything the program grants is understood");
+    const tableArn = String(one(run, TYPES.table).state.arn);
+    const queueArn = String(one(run, TYPES.queue, "sluice-events-queue").state.arn);
+    const dlqArn = String(one(run, TYPES.queue, "sluice-events-dlq").state.arn);
+
+    LABELS.forEach((label, i) => {
+      const p = config.principals.find((x) => x.kind === "role" && x.roleArn === fns[i].inputs.role);
+      assert.ok(p && p.kind === "role", `${label} has a role session`);
+      if (!p || p.kind !== "role") return;
+      assert.ok(p.sessionArn.endsWith(`/${fns[i].state.name}`), "the session is named after the function, as Lambda names it");
+      const allowed = (action: string, resource: string) => evaluatePolicies(p.policies, { action, resource, context: {} }).allowed;
+      const granted = FUNCTION_PERMISSIONS[label];
+      const queueGrants = [...granted.queue, ...(label === "worker" ? QUEUE_POLL_ACTIONS : [])];
+      assert.equal(TABLE_ACTIONS.filter((a) => allowed(a, tableArn)), TABLE_ACTIONS.filter((a) => granted.table.includes(a)), `${label} on the table`);
+      assert.equal(QUEUE_ACTIONS.filter((a) => allowed(a, queueArn)), QUEUE_ACTIONS.filter((a) => queueGrants.includes(a)), `${label} on the queue`);
+      assert.equal(QUEUE_ACTIONS.filter((a) => allowed(a, dlqArn)), [], `${label} on the DLQ`);
+      assert.not.ok(allowed("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/another"), "another table");
+    });
+  });
+}
+
+test.run();
