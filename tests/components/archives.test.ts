@@ -12,6 +12,7 @@ import * as assert from "uvu/assert";
 import { materializeArchive, zipDirectory } from "../../local/lambda/archive";
 import { buildSdkLayer } from "../../local/lambda/sdk-layer";
 import { ofType, runStack, TYPES } from "./harness";
+import { PROD_SETUP } from "./stacks";
 
 const test = suite("function archives");
 let tmp: string;
@@ -81,7 +82,7 @@ const PROBES: Record<string, { event: unknown; check: (result: any) => void }> =
 
 for (const stack of ["dev", "prod"]) {
   test(`${stack}: each archive loads in a fresh process, runs its factory and answers a probe`, async () => {
-    const run = await runStack(stack);
+    const run = await runStack(stack, stack === "prod" ? PROD_SETUP : {});
     const fns = ofType(run, TYPES.fn);
     assert.is(fns.length, 3);
     for (const fn of fns) {
