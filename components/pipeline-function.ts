@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SluiceComponent, type CommonArgs } from "./component";
 import { LAMBDA_ASSUME_ROLE_POLICY } from "./policy";
+import { bareSdkRequiresTransformation, RUNTIME_PROVIDED_PACKAGES } from "./sdk-packaging";
 import { checkReservedConcurrency, UNRESERVED } from "./sizing";
 import type { Transform } from "./transform";
 
@@ -29,8 +30,8 @@ export interface PipelineFunctionArgs<E, R> extends Omit<CommonArgs, "kmsKeyArn"
    */
   reservedConcurrency?: number;
   /**
-   * Packages to leave out of the zip beyond what Pulumi drops (@pulumi/* and aws-sdk). Default
-   * none: the only runtime dependency is superstruct, and the Lambda runtime ships AWS SDK v3.
+   * Packages to leave out of the zip beyond what is always left out: @pulumi/*, and the AWS SDK
+   * packages the Lambda runtime provides (sdk-packaging.ts). Default none.
    */
   excludePackages?: string[];
   /** Per-child escape hatch for what these args do not cover. Default none. */
@@ -101,11 +102,12 @@ export class PipelineFunction<E, R> extends SluiceComponent {
         reservedConcurrentExecutions: this.reservedConcurrency,
         environment: { variables: args.environment ?? {} },
         loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
-        codePathOptions: { extraExcludePackages: [...(args.excludePackages ?? [])] },
+        // The SDK stays out even if it ever moves to package.json `dependencies`.
+        codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES, ...(args.excludePackages ?? [])] },
         tags: this.tags,
       },
-      // The function must not run before it may write its logs.
-      { dependsOn: [logPolicy] },
+      // The function must not run before it may write its logs; its zip requires the SDK by package name.
+      { dependsOn: [logPolicy], transformations: [bareSdkRequiresTransformation] },
     );
     this.function = new aws.lambda.CallbackFunction<E, R>(fnName, fnArgs, fnOpts);
     this.functionName = this.function.name;
