@@ -4,11 +4,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmSet } from "./components/alarm-set";
 import { IdempotentTable } from "./components/idempotent-table";
+import { keyPolicyStatements } from "./components/key-policy";
 import { IngestApi } from "./components/ingest-api";
 import { PipelineDashboard } from "./components/pipeline-dashboard";
 import { PipelineFunction } from "./components/pipeline-function";
 import { QueueWithDlq } from "./components/queue-with-dlq";
-import { leaseSecondsFor } from "./components/sizing";
+import { dynamoOperationOf } from "./components/metric-dimensions";
+import { alarmEmailFor } from "./components/alarm-email";
+import { checkOutlastsCalls, leaseSecondsFor } from "./components/sizing";
+import { CALL_DEADLINE_MS } from "./runtime/aws-clients";
 import { functionEnvironment } from "./runtime/contract/environment";
 import { FUNCTION_PERMISSIONS } from "./runtime/contract/permissions";
 import { routeKeysByFunction } from "./runtime/contract/routes";
@@ -30,9 +34,15 @@ const workerTimeout = config.requireNumber("workerTimeoutSeconds");
 const batchingWindowSeconds = config.requireNumber("batchingWindowSeconds");
 const windowSeconds = config.requireNumber("idempotencyWindowSeconds");
 const testEvents = config.requireBoolean("testEvents");
+const protect = config.requireBoolean("protect");
+// A protected stack must say where its alarms go (components/alarm-email.ts).
+const alarmEmail = alarmEmailFor({ alarmEmail: config.get("alarmEmail"), protect });
+// Ingest: lease write, send, and the lease's compensation after a failed send. Query: one read.
+checkOutlastsCalls("ingest", ingestTimeout, 3, CALL_DEADLINE_MS);
+checkOutlastsCalls("query", config.requireNumber("queryTimeoutSeconds"), 1, CALL_DEADLINE_MS);
 
 const table = new IdempotentTable("sluice-idempotency", {
-  protect: config.requireBoolean("protect"),
+  protect,
   bySourceIndex: config.requireBoolean("bySourceIndex"),
   kmsKeyArn,
   tags,
@@ -54,6 +64,7 @@ const ingest = new PipelineFunction("sluice-ingest", {
   callbackFactory: ingestFactory,
   memorySize: config.requireNumber("ingestMemoryMb"),
   timeout: ingestTimeout,
+  reservedConcurrency: config.requireNumber("ingestReservedConcurrency"),
   logRetentionDays,
   environment: functionEnvironment("ingest", {
     ...common,
@@ -71,6 +82,7 @@ const worker = new PipelineFunction("sluice-worker", {
   callbackFactory: workerFactory,
   memorySize: config.requireNumber("workerMemoryMb"),
   timeout: workerTimeout,
+  reservedConcurrency: config.requireNumber("workerReservedConcurrency"),
   logRetentionDays,
   environment: functionEnvironment("worker", { ...common, windowSeconds, unknownTypes, testEvents }),
   tags,
@@ -81,6 +93,7 @@ const query = new PipelineFunction("sluice-query", {
   callbackFactory: queryFactory,
   memorySize: config.requireNumber("queryMemoryMb"),
   timeout: config.requireNumber("queryTimeoutSeconds"),
+  reservedConcurrency: config.requireNumber("queryReservedConcurrency"),
   logRetentionDays,
   environment: functionEnvironment("query", { ...common, demoSource }),
   tags,
@@ -114,6 +127,9 @@ const api = new IngestApi("sluice-api", {
   tags,
 });
 
+// DynamoDB publishes SystemErrors per operation: the alarm and dashboard watch the ones the functions call.
+const tableOperations = [...new Set(Object.values(FUNCTION_PERMISSIONS).flatMap((p) => p.table.map(dynamoOperationOf)))];
+
 const functions = [
   { label: "ingest", fn: ingest },
   { label: "worker", fn: worker },
@@ -125,8 +141,9 @@ const alarms = new AlarmSet("sluice-alarms", {
   dlqName: queue.dlqName,
   apiId: api.apiId,
   tableName: table.name,
+  tableOperations,
   oldestMessageAgeSeconds: config.requireNumber("oldestMessageAlarmSeconds"),
-  alarmEmail: config.get("alarmEmail") || undefined,
+  alarmEmail,
   kmsKeyArn,
   tags,
 });
@@ -137,6 +154,7 @@ const dashboard = new PipelineDashboard("sluice", {
   dlqName: queue.dlqName,
   apiId: api.apiId,
   tableName: table.name,
+  tableOperations,
   alarmArns: alarms.alarms.map((a) => a.arn),
 });
 
@@ -150,4 +168,6 @@ export const dashboardUrl = dashboard.url;
 export const ingestFunctionName = ingest.functionName;
 export const workerFunctionName = worker.functionName;
 export const queryFunctionName = query.functionName;
+// The statements the customer key's policy must hold (README, Configuration: kmsKeyArn).
+export const kmsKeyPolicyStatements = kmsKeyArn ? keyPolicyStatements([table, queue, ingest, worker, query, alarms]) : undefined;
 export { stage };

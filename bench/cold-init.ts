@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ATTEMPT_TIMEOUT_MS, CONNECTION_TIMEOUT_MS } from "../runtime/aws-clients";
 import { ENV_NAMES } from "../runtime/contract/environment";
 import type { FunctionPackage } from "./packages";
 import { median } from "./stats";
@@ -26,7 +27,7 @@ function baselineProbe(packages: string[], env: Record<string, string>): string 
   const dynamo = env[ENV_NAMES.tableName] ? has("@aws-sdk/client-dynamodb") : -1;
   const docs = has("@aws-sdk/lib-dynamodb");
   const sqs = env[ENV_NAMES.queueUrl] ? has("@aws-sdk/client-sqs") : -1;
-  const opts = "{ maxAttempts: 3, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } }";
+  const opts = `{ maxAttempts: 3, requestHandler: { connectionTimeout: ${CONNECTION_TIMEOUT_MS}, requestTimeout: ${ATTEMPT_TIMEOUT_MS}, throwOnRequestTimeout: true } }`;
   if (dynamo >= 0) lines.push(`const ddb = new m${dynamo}.DynamoDBClient(${opts});`);
   if (dynamo >= 0 && docs >= 0) lines.push(`m${docs}.DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });`);
   if (sqs >= 0) lines.push(`new m${sqs}.SQSClient(${opts});`);

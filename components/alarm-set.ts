@@ -3,7 +3,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { cloudwatch } from "@pulumi/awsx/classic";
-import { functionMetric, httpApiMetric, queueMetric, tableMetric } from "./pipeline-metrics";
+import { alarmMetricArgs, checkAlarmShape } from "./alarm-metric";
+import { functionMetric, httpApiMetric, queueMetric, tableMetric, tableOperationMetric } from "./pipeline-metrics";
 import { durationAlarmThresholdMs } from "./sizing";
 import { SluiceComponent, type CommonArgs } from "./component";
 import type { Transform } from "./transform";
@@ -29,25 +30,32 @@ export interface AlarmSetArgs extends CommonArgs {
   apiStage?: pulumi.Input<string>;
   /** DynamoDB table name, watched for throttles and system errors. Default: not watched. */
   tableName?: pulumi.Input<string>;
+  /**
+   * DynamoDB operations the functions call on the table (`GetItem`, …). DynamoDB publishes
+   * SystemErrors only per operation, so the alarm watches their sum. Default: GetItem, PutItem,
+   * UpdateItem, DeleteItem and Query.
+   */
+  tableOperations?: string[];
   /** Seconds the oldest queued message may wait before alarming. Default 300. */
   oldestMessageAgeSeconds?: pulumi.Input<number>;
   /** 5xx responses in 5 minutes that raise the API alarm. Default 1. */
   api5xxThreshold?: pulumi.Input<number>;
   /** Email subscribed to the topic (AWS sends a confirmation mail). Default: none. */
   alarmEmail?: string;
-  /** KMS key for the topic; its key policy must let CloudWatch use it. Default: none. */
+  /** KMS key for the topic; its key policy must let CloudWatch use it (keyNeeds). Default: none. */
   kmsKeyArn?: pulumi.Input<string>;
   /** Per-child escape hatch for what these args do not cover. Default none. */
   transform?: {
     topic?: Transform<aws.sns.TopicArgs>;
     subscription?: Transform<aws.sns.TopicSubscriptionArgs>;
-    alarm?: Transform<cloudwatch.AlarmArgs>;
+    alarm?: Transform<aws.cloudwatch.MetricAlarmArgs>;
   };
 }
 
 interface AlarmSpec {
   key: string;
-  metric: cloudwatch.Metric;
+  /** One metric, or several the alarm watches the sum of (a metric math expression). */
+  metrics: cloudwatch.Metric[];
   threshold: pulumi.Input<number>;
   periodSeconds: number;
   description: string;
@@ -69,6 +77,9 @@ export class AlarmSet extends SluiceComponent {
     });
     this.topic = new aws.sns.Topic(topicName, topicArgs, topicOpts);
     this.topicArn = this.topic.arn;
+    // Alarms publish to the topic as CloudWatch: with a customer key, CloudWatch must be able to
+    // use it, or every notification is dropped (key-policy.ts).
+    this.needsKey({ kind: "service", name: "cloudwatch-alarms", principal: "cloudwatch.amazonaws.com", actions: ["kms:Decrypt", "kms:GenerateDataKey*"] });
 
     if (args.alarmEmail) {
       const [subName, subArgs, subOpts] = this.child<aws.sns.TopicSubscriptionArgs>(`${name}-email`, t.subscription, {
@@ -80,40 +91,40 @@ export class AlarmSet extends SluiceComponent {
     }
 
     for (const spec of alarmSpecs(args)) {
-      const [alarmName, alarmArgs, alarmOpts] = this.child<cloudwatch.AlarmArgs>(
-        `${name}-${spec.key}`,
-        t.alarm,
-        {
-          name: this.physicalName("alarm", { name: `${name}-${spec.key}` }),
-          alarmDescription: spec.description,
-          threshold: spec.threshold,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          evaluationPeriods: 1,
-          datapointsToAlarm: 1,
-          // No data means nothing happened (no errors, no messages): that is healthy.
-          treatMissingData: "notBreaching",
-          alarmActions: [this.topic.arn],
-          okActions: [this.topic.arn],
-          // awsx's AlarmArgs does not list tags, but createAlarm passes every arg to MetricAlarm.
-          ...({ tags: this.tags } as object),
-        },
-      );
-      this.alarms.push(spec.metric.withPeriod(spec.periodSeconds).createAlarm(alarmName, alarmArgs, alarmOpts));
+      const [alarmName, alarmArgs, alarmOpts] = this.child<aws.cloudwatch.MetricAlarmArgs>(`${name}-${spec.key}`, t.alarm, {
+        name: this.physicalName("alarm", { name: `${name}-${spec.key}` }),
+        alarmDescription: spec.description,
+        ...alarmMetricArgs(spec.metrics, spec.periodSeconds),
+        threshold: spec.threshold,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        // No data means nothing happened (no errors, no messages): that is healthy.
+        treatMissingData: "notBreaching",
+        actionsEnabled: true,
+        alarmActions: [this.topic.arn],
+        okActions: [this.topic.arn],
+        tags: this.tags,
+      });
+      this.alarms.push(new aws.cloudwatch.MetricAlarm(alarmName, checkAlarmShape(alarmName, alarmArgs), alarmOpts));
     }
     this.registerOutputs({ topicArn: this.topicArn, alarmNames: this.alarms.map((a) => a.name) });
   }
 }
+
+/** What the table alarm watches when the caller does not say which operations its functions call. */
+export const DEFAULT_TABLE_OPERATIONS = ["DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"];
 
 /** Which alarms the pipeline gets, from what is being watched. */
 export function alarmSpecs(args: AlarmSetArgs): AlarmSpec[] {
   const specs: AlarmSpec[] = [];
   for (const fn of args.functions ?? []) {
     specs.push(
-      { key: `${fn.label}-errors`, metric: functionMetric("Errors", fn.functionName), threshold: 1, periodSeconds: 300, description: `${fn.label} function: invocations failed` },
-      { key: `${fn.label}-throttles`, metric: functionMetric("Throttles", fn.functionName), threshold: 1, periodSeconds: 300, description: `${fn.label} function: invocations throttled` },
+      { key: `${fn.label}-errors`, metrics: [functionMetric("Errors", fn.functionName)], threshold: 1, periodSeconds: 300, description: `${fn.label} function: invocations failed` },
+      { key: `${fn.label}-throttles`, metrics: [functionMetric("Throttles", fn.functionName)], threshold: 1, periodSeconds: 300, description: `${fn.label} function: invocations throttled` },
       {
         key: `${fn.label}-duration`,
-        metric: functionMetric("Duration", fn.functionName),
+        metrics: [functionMetric("Duration", fn.functionName)],
         threshold: durationAlarmThresholdMs(fn.timeoutSeconds),
         periodSeconds: 300,
         description: `${fn.label} function: a run took over 80% of its ${fn.timeoutSeconds}s timeout`,
@@ -123,7 +134,7 @@ export function alarmSpecs(args: AlarmSetArgs): AlarmSpec[] {
   if (args.queueName !== undefined) {
     specs.push({
       key: "queue-oldest-message",
-      metric: queueMetric("ApproximateAgeOfOldestMessage", args.queueName),
+      metrics: [queueMetric("ApproximateAgeOfOldestMessage", args.queueName)],
       threshold: args.oldestMessageAgeSeconds ?? 300,
       periodSeconds: 60,
       description: "queue: events are waiting longer than expected (worker down, throttled or failing)",
@@ -132,7 +143,7 @@ export function alarmSpecs(args: AlarmSetArgs): AlarmSpec[] {
   if (args.dlqName !== undefined) {
     specs.push({
       key: "dlq-visible",
-      metric: queueMetric("ApproximateNumberOfMessagesVisible", args.dlqName),
+      metrics: [queueMetric("ApproximateNumberOfMessagesVisible", args.dlqName)],
       threshold: 1,
       periodSeconds: 60,
       description: "dead-letter queue: events failed every retry; inspect and redrive (README, operations)",
@@ -141,17 +152,25 @@ export function alarmSpecs(args: AlarmSetArgs): AlarmSpec[] {
   if (args.apiId !== undefined) {
     specs.push({
       key: "api-5xx",
-      metric: httpApiMetric("5xx", args.apiId, args.apiStage ?? "$default"),
+      metrics: [httpApiMetric("5xx", args.apiId, args.apiStage ?? "$default")],
       threshold: args.api5xxThreshold ?? 1,
       periodSeconds: 300,
       description: "HTTP API: server errors (a dependency down gives 503s)",
     });
   }
   if (args.tableName !== undefined) {
+    const tableName = args.tableName;
+    const operations = [...new Set(args.tableOperations ?? DEFAULT_TABLE_OPERATIONS)].sort();
     specs.push(
-      { key: "table-read-throttles", metric: tableMetric("ReadThrottleEvents", args.tableName), threshold: 1, periodSeconds: 300, description: "table: reads throttled" },
-      { key: "table-write-throttles", metric: tableMetric("WriteThrottleEvents", args.tableName), threshold: 1, periodSeconds: 300, description: "table: writes throttled" },
-      { key: "table-system-errors", metric: tableMetric("SystemErrors", args.tableName), threshold: 1, periodSeconds: 300, description: "table: DynamoDB returned server errors" },
+      { key: "table-read-throttles", metrics: [tableMetric("ReadThrottleEvents", tableName)], threshold: 1, periodSeconds: 300, description: "table: reads throttled" },
+      { key: "table-write-throttles", metrics: [tableMetric("WriteThrottleEvents", tableName)], threshold: 1, periodSeconds: 300, description: "table: writes throttled" },
+      {
+        key: "table-system-errors",
+        metrics: operations.map((op) => tableOperationMetric("SystemErrors", tableName, op)),
+        threshold: 1,
+        periodSeconds: 300,
+        description: `table: DynamoDB returned server errors (${operations.join(", ")})`,
+      },
     );
   }
   return specs;

@@ -3,8 +3,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { kmsKeyOf } from "./encryption";
+import type { KeyNeed, KeyUser } from "./key-policy";
 import { physicalName, type NameKind } from "./naming";
-import { grantPolicy, type GrantSpec } from "./policy";
+import { checkActions, grantPolicy, type GrantSpec } from "./policy";
 import { applyTransform, type Transform } from "./transform";
 
 /** The args every component takes. */
@@ -23,12 +24,14 @@ export function componentTags(
   return pulumi.output(tags ?? {}).apply((t): Record<string, string> => ({ ...(t as Record<string, string>), component }));
 }
 
-export abstract class SluiceComponent extends pulumi.ComponentResource {
+export abstract class SluiceComponent extends pulumi.ComponentResource implements KeyUser {
   /** The logical name this component was given; children are named after it. */
   protected readonly baseName: string;
   protected readonly tags: pulumi.Output<Record<string, string>>;
   /** The customer key, or undefined when there is none. */
   protected readonly kmsKeyArn: pulumi.Output<string | undefined>;
+  /** What the customer key's policy must allow for this component's resources (key-policy.ts). */
+  public readonly keyNeeds: KeyNeed[] = [];
 
   /** `kind` is the class name; the Pulumi type is `sluice:components:<kind>`. */
   constructor(kind: string, name: string, args: CommonArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -36,6 +39,16 @@ export abstract class SluiceComponent extends pulumi.ComponentResource {
     this.baseName = name;
     this.tags = componentTags(args.tags, kind);
     this.kmsKeyArn = kmsKeyOf(args.kmsKeyArn);
+  }
+
+  /** The customer key this component encrypts with, or undefined. */
+  public get customerKey(): pulumi.Output<string | undefined> {
+    return this.kmsKeyArn;
+  }
+
+  /** Declares a key policy need; it only matters when there is a customer key. */
+  protected needsKey(need: KeyNeed): void {
+    this.keyNeeds.push(need);
   }
 
   /**
@@ -61,6 +74,9 @@ export abstract class SluiceComponent extends pulumi.ComponentResource {
     spec: Omit<GrantSpec, "opts" | "kms"> & { kmsActions?: (actions: string[]) => string[]; opts?: pulumi.CustomResourceOptions },
   ): aws.iam.RolePolicy {
     const { kmsActions, opts, ...rest } = spec;
+    const keyActions = kmsActions ? kmsActions(checkActions(spec.service, spec.actions)) : [];
+    // The role's own policy grants the key; the key's policy must let it (key-policy.ts).
+    if (keyActions.length > 0) this.needsKey({ kind: "role", via: spec.service, roleArn: spec.grantee.role.arn, actions: keyActions });
     return grantPolicy({ ...rest, kms: kmsActions ? { key: this.kmsKeyArn, actions: kmsActions } : undefined, opts: { parent: this, ...opts } });
   }
 }

@@ -65,6 +65,8 @@ export class IdempotentTable extends SluiceComponent {
       { protect, retainOnDelete: protect },
     );
     this.table = new aws.dynamodb.Table(tableName, tableArgs, tableOpts);
+    // DynamoDB checks the key's state and metadata itself (key-policy.ts).
+    this.needsKey({ kind: "service", name: "dynamodb-key-metadata", principal: "dynamodb.amazonaws.com", actions: ["kms:Describe*", "kms:Get*", "kms:List*"] });
     this.name = this.table.name;
     this.arn = this.table.arn;
     this.registerOutputs({ name: this.name, arn: this.arn });

@@ -137,7 +137,8 @@ export class IngestApi extends SluiceComponent {
     const [logName, logArgs, logOpts] = this.child<aws.cloudwatch.LogGroupArgs>(
       `${name}-access-logs`,
       t.accessLogGroup,
-      { name: this.physicalName("logGroup", { name: `${name}-access` }), retentionInDays: args.accessLogRetentionDays ?? 14, tags },
+      // Under /aws/vendedlogs/: API Gateway delivers the access log as vended logs (naming.ts).
+      { name: this.physicalName("vendedLogGroup", { name: `${name}-access` }), retentionInDays: args.accessLogRetentionDays ?? 14, tags },
     );
     this.accessLogGroup = new aws.cloudwatch.LogGroup(logName, logArgs, logOpts);
 

@@ -8,7 +8,7 @@ import * as crypto from "node:crypto";
  * - SQS CreateQueue, QueueName: up to 80 characters, `.fifo` included.
  * - Lambda CreateFunction, FunctionName: 1–64 characters (the name form, not the ARN).
  * - IAM CreateRole, RoleName: up to 64 characters (IAM and AWS STS quotas).
- * - CloudWatch Logs CreateLogGroup, logGroupName: 1–512 characters.
+ * - CloudWatch Logs CreateLogGroup, logGroupName: 1–512 characters (vended log groups too).
  * - DynamoDB "Supported data types and naming rules": table names 3–255 characters.
  * - SNS CreateTopic, Name: up to 256 characters, `.fifo` included.
  * - CloudWatch PutDashboard, DashboardName: up to 255 characters.
@@ -20,6 +20,7 @@ export const NAME_LIMITS = {
   function: 64,
   role: 64,
   logGroup: 512,
+  vendedLogGroup: 512,
   table: 255,
   topic: 256,
   dashboard: 255,
@@ -28,6 +29,16 @@ export const NAME_LIMITS = {
 } as const;
 
 export type NameKind = keyof typeof NAME_LIMITS;
+
+/**
+ * Where log groups that AWS services deliver to (vended logs, e.g. an HTTP API's access log) live.
+ * Delivery to any other group adds that group to the account's CloudWatch Logs resource policy,
+ * which is limited to 5,120 characters per account and Region; for groups under this prefix
+ * CloudWatch Logs uses one wildcard entry instead (CloudWatch Logs User Guide, "Enabling logging
+ * from AWS services", log group resource policy; Step Functions Developer Guide, "Avoiding
+ * CloudWatch Logs resource policy size restrictions").
+ */
+export const VENDED_LOGS_PREFIX = "/aws/vendedlogs";
 
 export interface NameParts {
   project: string;
@@ -57,15 +68,16 @@ function fit(readable: string, budget: number): string {
  * ambiguous ("a-b"+"c" vs "a"+"b-c"), a character had to be replaced, or the readable part was
  * cut to fit. A name that starts with the project's name does not repeat it.
  *
- * Log groups are paths, `/<project>/<stack>/<name>`: a slash cannot occur in a project or stack
- * name, so the path alone is unique; it gets the hash only when cut or cleaned.
+ * Log groups are paths, `/<project>/<stack>/<name>` (vended log groups under VENDED_LOGS_PREFIX):
+ * a slash cannot occur in a project or stack name, so the path alone is unique; it gets the hash
+ * only when cut or cleaned.
  */
 export function physicalName(kind: NameKind, parts: NameParts): string {
   const max = NAME_LIMITS[kind];
   const suffix = parts.suffix ?? "";
   const hash = stableHash(parts);
-  if (kind === "logGroup") {
-    const raw = `/${parts.project}/${parts.stack}/${parts.name}`;
+  if (kind === "logGroup" || kind === "vendedLogGroup") {
+    const raw = `${kind === "vendedLogGroup" ? VENDED_LOGS_PREFIX : ""}/${parts.project}/${parts.stack}/${parts.name}`;
     const clean = raw.replace(PATH_UNSAFE, "-");
     if (clean === raw && raw.length + suffix.length <= max) return raw + suffix;
     return `${fit(clean, max - suffix.length - HASH_LENGTH - 1)}-${hash}${suffix}`;

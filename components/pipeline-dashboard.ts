@@ -2,7 +2,8 @@
 // travels: API, ingest, queue and DLQ, worker, table, query. Built with awsx's classic widgets.
 import * as pulumi from "@pulumi/pulumi";
 import { cloudwatch } from "@pulumi/awsx/classic";
-import { functionMetric, httpApiMetric, queueMetric, tableMetric } from "./pipeline-metrics";
+import { DEFAULT_TABLE_OPERATIONS } from "./alarm-set";
+import { functionMetric, httpApiMetric, queueMetric, tableMetric, tableOperationMetric } from "./pipeline-metrics";
 import { SluiceComponent } from "./component";
 import type { Transform } from "./transform";
 
@@ -19,6 +20,8 @@ export interface PipelineDashboardArgs {
   apiStage?: pulumi.Input<string>;
   /** DynamoDB table name. Required. */
   tableName: pulumi.Input<string>;
+  /** DynamoDB operations the functions call; system errors are charted per operation. Default as AlarmSet. */
+  tableOperations?: string[];
   /** Alarm ARNs shown in an alarm-status widget at the top. Default []. */
   alarmArns?: pulumi.Input<string>[];
   /** Per-child escape hatch for what these args do not cover. Default none. */
@@ -65,7 +68,8 @@ export class PipelineDashboard extends SluiceComponent {
       new cloudwatch.RowWidget(
         graph("Table: write units", [tableMetric("ConsumedWriteCapacityUnits", args.tableName)]),
         graph("Table: throttles", [tableMetric("ReadThrottleEvents", args.tableName), tableMetric("WriteThrottleEvents", args.tableName)]),
-        graph("Table: system errors", [tableMetric("SystemErrors", args.tableName)]),
+        // DynamoDB publishes SystemErrors only per TableName + Operation: one line per operation.
+        graph("Table: system errors", [...new Set(args.tableOperations ?? DEFAULT_TABLE_OPERATIONS)].sort().map((op) => tableOperationMetric("SystemErrors", args.tableName, op))),
       ),
     );
 

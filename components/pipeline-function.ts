@@ -6,6 +6,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SluiceComponent, type CommonArgs } from "./component";
 import { LAMBDA_ASSUME_ROLE_POLICY } from "./policy";
+import { bareSdkRequiresTransformation, RUNTIME_PROVIDED_PACKAGES } from "./sdk-packaging";
+import { checkReservedConcurrency, UNRESERVED } from "./sizing";
 import type { Transform } from "./transform";
 
 export const FUNCTION_RUNTIME = "nodejs22.x";
@@ -23,8 +25,13 @@ export interface PipelineFunctionArgs<E, R> extends Omit<CommonArgs, "kmsKeyArn"
   /** Days the function's log group keeps logs. Default 14. */
   logRetentionDays?: pulumi.Input<number>;
   /**
-   * Packages to leave out of the zip beyond what Pulumi drops (@pulumi/* and aws-sdk). Default
-   * none: the only runtime dependency is superstruct, and the Lambda runtime ships AWS SDK v3.
+   * Concurrency reserved for (and capping) the function; -1 reserves none (sizing.ts,
+   * checkReservedConcurrency). Default -1: safe on an account with a reduced concurrency quota.
+   */
+  reservedConcurrency?: number;
+  /**
+   * Packages to leave out of the zip beyond what is always left out: @pulumi/*, and the AWS SDK
+   * packages the Lambda runtime provides (sdk-packaging.ts). Default none.
    */
   excludePackages?: string[];
   /** Per-child escape hatch for what these args do not cover. Default none. */
@@ -45,10 +52,13 @@ export class PipelineFunction<E, R> extends SluiceComponent {
   public readonly invokeArn: pulumi.Output<string>;
   /** The configured timeout in seconds, for what is derived from it (visibility, lease, alarms). */
   public readonly timeoutSeconds: number;
+  /** The reserved concurrency, or -1 for none; an event source mapping must not drive more. */
+  public readonly reservedConcurrency: number;
 
   constructor(public readonly name: string, args: PipelineFunctionArgs<E, R>, opts?: pulumi.ComponentResourceOptions) {
     super("PipelineFunction", name, args, opts);
     this.timeoutSeconds = args.timeout ?? 10;
+    this.reservedConcurrency = checkReservedConcurrency(name, args.reservedConcurrency ?? UNRESERVED);
     const t = args.transform ?? {};
 
     const [roleName, roleArgs, roleOpts] = this.child<aws.iam.RoleArgs>(`${name}-role`, t.role, {
@@ -89,13 +99,15 @@ export class PipelineFunction<E, R> extends SluiceComponent {
         architectures: [FUNCTION_ARCHITECTURE],
         memorySize: args.memorySize ?? 256,
         timeout: this.timeoutSeconds,
+        reservedConcurrentExecutions: this.reservedConcurrency,
         environment: { variables: args.environment ?? {} },
         loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
-        codePathOptions: { extraExcludePackages: [...(args.excludePackages ?? [])] },
+        // The SDK stays out even if it ever moves to package.json `dependencies`.
+        codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES, ...(args.excludePackages ?? [])] },
         tags: this.tags,
       },
-      // The function must not run before it may write its logs.
-      { dependsOn: [logPolicy] },
+      // The function must not run before it may write its logs; its zip requires the SDK by package name.
+      { dependsOn: [logPolicy], transformations: [bareSdkRequiresTransformation] },
     );
     this.function = new aws.lambda.CallbackFunction<E, R>(fnName, fnArgs, fnOpts);
     this.functionName = this.function.name;

@@ -1,13 +1,16 @@
 // The CloudWatch metrics of one pipeline, named once and shared by the alarms and the dashboard so
 // both always watch the same series. Built on awsx's classic metric helpers, addressed by plain
-// names (flat args) rather than by resource objects.
+// names (flat args) rather than by resource objects; every one is checked against the dimension
+// sets CloudWatch really publishes it with (metric-dimensions.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { cloudwatch, dynamodb, lambda, sqs } from "@pulumi/awsx/classic";
+import { checkPublishedDimensions } from "./metric-dimensions";
 
 export function functionMetric(
   metric: "Errors" | "Throttles" | "Duration" | "Invocations" | "ConcurrentExecutions",
   functionName: pulumi.Input<string>,
 ): cloudwatch.Metric {
+  checkPublishedDimensions("AWS/Lambda", metric, ["FunctionName"]);
   const change = { dimensions: { FunctionName: functionName } };
   switch (metric) {
     case "Errors":
@@ -27,6 +30,7 @@ export function queueMetric(
   metric: "ApproximateAgeOfOldestMessage" | "ApproximateNumberOfMessagesVisible" | "NumberOfMessagesSent",
   queueName: pulumi.Input<string>,
 ): cloudwatch.Metric {
+  checkPublishedDimensions("AWS/SQS", metric, ["QueueName"]);
   const change = { dimensions: { QueueName: queueName } };
   switch (metric) {
     case "ApproximateAgeOfOldestMessage":
@@ -38,21 +42,27 @@ export function queueMetric(
   }
 }
 
-export function tableMetric(
-  metric: "ReadThrottleEvents" | "WriteThrottleEvents" | "SystemErrors" | "ConsumedWriteCapacityUnits",
-  tableName: pulumi.Input<string>,
-): cloudwatch.Metric {
+/** Table metrics published per TableName. */
+export function tableMetric(metric: "ReadThrottleEvents" | "WriteThrottleEvents" | "ConsumedWriteCapacityUnits", tableName: pulumi.Input<string>): cloudwatch.Metric {
+  checkPublishedDimensions("AWS/DynamoDB", metric, ["TableName"]);
   const change = { dimensions: { TableName: tableName }, statistic: "Sum" as const };
   switch (metric) {
     case "ReadThrottleEvents":
       return dynamodb.metrics.readThrottleEvents(change);
     case "WriteThrottleEvents":
       return dynamodb.metrics.writeThrottleEvents(change);
-    case "SystemErrors":
-      return dynamodb.metrics.systemErrors(change);
     case "ConsumedWriteCapacityUnits":
       return dynamodb.metrics.consumedWriteCapacityUnits(change);
   }
+}
+
+/**
+ * Table metrics DynamoDB publishes only per TableName + Operation (`GetItem`, `PutItem`, …): one
+ * series per operation, never one for the table as a whole.
+ */
+export function tableOperationMetric(metric: "SystemErrors", tableName: pulumi.Input<string>, operation: string): cloudwatch.Metric {
+  checkPublishedDimensions("AWS/DynamoDB", metric, ["TableName", "Operation"]);
+  return dynamodb.metrics.systemErrors({ dimensions: { TableName: tableName, Operation: operation }, statistic: "Sum", label: operation });
 }
 
 /**
@@ -60,6 +70,7 @@ export function tableMetric(
  * so these are plain Metrics in the AWS/ApiGateway namespace with the ApiId and Stage dimensions.
  */
 export function httpApiMetric(metric: "5xx" | "4xx" | "Count" | "Latency", apiId: pulumi.Input<string>, stage: pulumi.Input<string>): cloudwatch.Metric {
+  checkPublishedDimensions("AWS/ApiGateway", metric, ["ApiId", "Stage"]);
   return new cloudwatch.Metric({
     namespace: "AWS/ApiGateway",
     name: metric,

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SluiceComponent, type CommonArgs } from "./component";
 import { checkQueueEncryption, queueEncryption } from "./encryption";
 import type { Grantee } from "./policy";
-import { visibilityTimeoutFor } from "./sizing";
+import { checkDlqRetention, checkMappingConcurrency, SQS_RETENTION_RANGE, UNRESERVED, visibilityTimeoutFor } from "./sizing";
 import type { Transform } from "./transform";
 
 /** What Lambda's event source mapping calls on the queue, with the consumer's own role. */
@@ -18,10 +18,10 @@ export interface QueueWithDlqArgs extends CommonArgs {
   consumerBatchingWindowSeconds?: number;
   /** Receives before a message moves to the DLQ. Default 5. */
   maxReceiveCount?: pulumi.Input<number>;
-  /** How long the main queue keeps a message, in seconds. Default 345600 (4 days). */
-  messageRetentionSeconds?: pulumi.Input<number>;
-  /** How long the DLQ keeps a message, in seconds. Default 1209600 (14 days, the SQS maximum). */
-  dlqRetentionSeconds?: pulumi.Input<number>;
+  /** How long the main queue keeps a message, in seconds; at least a day under the DLQ's. Default 345600 (4 days). */
+  messageRetentionSeconds?: number;
+  /** How long the DLQ keeps a message, counted from its first send, in seconds. Default 1209600 (14 days, the SQS maximum). */
+  dlqRetentionSeconds?: number;
   /** KMS key ARN for SSE on both queues. Default: none, SQS-managed SSE. */
   kmsKeyArn?: pulumi.Input<string>;
   /** Per-child escape hatch for what these args do not cover. Default none. */
@@ -67,9 +67,12 @@ export class QueueWithDlq extends SluiceComponent {
     const partition = aws.getPartitionOutput({}, parent);
     const queueArn = pulumi.interpolate`arn:${partition.partition}:sqs:${region.region}:${identity.accountId}:${physical}`;
 
+    const mainRetention = args.messageRetentionSeconds ?? 345_600;
+    const dlqRetention = args.dlqRetentionSeconds ?? SQS_RETENTION_RANGE.max;
+    checkDlqRetention(name, mainRetention, dlqRetention);
     const [dlqName, dlqArgs, dlqOpts] = this.child<aws.sqs.QueueArgs>(`${name}-dlq`, this.transforms.dlq, {
       name: this.physicalName("queue", { suffix: "-dlq" }),
-      messageRetentionSeconds: args.dlqRetentionSeconds ?? 1_209_600,
+      messageRetentionSeconds: dlqRetention,
       ...sse,
       redriveAllowPolicy: queueArn.apply((arn) => JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [arn] })),
       tags: this.tags,
@@ -82,7 +85,7 @@ export class QueueWithDlq extends SluiceComponent {
     const [queueName, queueArgs, queueOpts] = this.child<aws.sqs.QueueArgs>(`${name}-queue`, this.transforms.queue, {
       name: physical,
       visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
-      messageRetentionSeconds: args.messageRetentionSeconds ?? 345_600,
+      messageRetentionSeconds: mainRetention,
       ...sse,
       redrivePolicy: pulumi
         .all([this.dlq.arn, args.maxReceiveCount ?? 5])
@@ -90,6 +93,8 @@ export class QueueWithDlq extends SluiceComponent {
       tags: this.tags,
     });
     this.queue = new aws.sqs.Queue(queueName, withCheckedEncryption(queueName, queueArgs), queueOpts);
+    // A transform may have changed either retention: the rule holds on what is deployed.
+    pulumi.all([queueArgs.messageRetentionSeconds, dlqArgs.messageRetentionSeconds]).apply(([main, dlq]) => checkDlqRetention(name, main ?? 345_600, dlq ?? 345_600));
 
     this.url = this.queue.url;
     this.arn = this.queue.arn;
@@ -133,6 +138,8 @@ export class QueueWithDlq extends SluiceComponent {
           `(timeout ${this.consumerTimeoutSeconds}s, window ${this.consumerBatchingWindowSeconds}s): messages would be redelivered mid-run`,
       );
     }
+    const maxConcurrency = args.maxConcurrency ?? 5;
+    checkMappingConcurrency(consumer.name, maxConcurrency, consumer.reservedConcurrency ?? UNRESERVED);
     const poll = this.grant(consumer, QUEUE_POLL_ACTIONS, "poll");
     const [name, mappingArgs, opts] = this.child<aws.lambda.EventSourceMappingArgs>(
       `${consumer.name}-subscription`,
@@ -143,7 +150,7 @@ export class QueueWithDlq extends SluiceComponent {
         batchSize: args.batchSize ?? 10,
         maximumBatchingWindowInSeconds: window,
         functionResponseTypes: ["ReportBatchItemFailures"],
-        scalingConfig: { maximumConcurrency: args.maxConcurrency ?? 5 },
+        scalingConfig: { maximumConcurrency: maxConcurrency },
         tags: this.tags,
       },
       { dependsOn: [poll] },
@@ -175,14 +182,16 @@ export interface QueueSubscriptionArgs {
   batchSize?: pulumi.Input<number>;
   /** Seconds to gather a batch; must not exceed the window the queue was sized with. Default 0. */
   batchingWindowSeconds?: number;
-  /** Most concurrent invocations this queue may drive (2 to 1000). Default 5. */
-  maxConcurrency?: pulumi.Input<number>;
+  /** Most concurrent invocations this queue may drive (2 to 1000, at most the consumer's reserved concurrency). Default 5. */
+  maxConcurrency?: number;
 }
 
 /** The consumer side of a subscription: a function, its role, and the timeout the queue must outlast. */
 export interface QueueConsumer extends Grantee {
   readonly functionName: pulumi.Output<string>;
   readonly timeoutSeconds: number;
+  /** The consumer's reserved concurrency, -1 or absent for none. */
+  readonly reservedConcurrency?: number;
 }
 
 /** Sending to a KMS-encrypted queue needs a data key; receiving needs to decrypt it. */

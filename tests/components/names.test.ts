@@ -5,10 +5,10 @@ import * as assert from "uvu/assert";
 import { NAME_LIMITS, physicalName, type NameKind } from "../../components/naming";
 import type { ResourceRecord } from "../../local/program/resource-record";
 import { buildAlone, named } from "./alone";
-import { runStack, TYPES } from "./harness";
+import { TYPES } from "./harness";
 import { sampleComponents } from "./sample-components";
+import { DEPLOY_STACKS, deploy, LONG_STACK, stackNameOf } from "./stacks";
 
-const LONG_STACK = "feature-" + "x".repeat(52); // 60 characters
 const KINDS = Object.keys(NAME_LIMITS) as NameKind[];
 const FLAT = /^[A-Za-z0-9_-]+$/;
 
@@ -23,7 +23,7 @@ rule("every kind, stack and project: within the limit, allowed characters, all d
           const made = physicalName(kind, { project, stack, name });
           const where = `${kind} ${project}/${stack}/${name.slice(0, 40)}`;
           assert.ok(made.length <= NAME_LIMITS[kind], `${where}: ${made.length} > ${NAME_LIMITS[kind]}`);
-          assert.ok(kind === "logGroup" ? /^\/[A-Za-z0-9_\-/.#]+$/.test(made) : FLAT.test(made), `${where}: ${made}`);
+          assert.ok(kind === "logGroup" || kind === "vendedLogGroup" ? /^\/[A-Za-z0-9_\-/.#]+$/.test(made) : FLAT.test(made), `${where}: ${made}`);
           assert.is(physicalName(kind, { project, stack, name }), made, `${where} is stable`);
           assert.not.ok(seen.has(made), `${where} collides with ${seen.get(made)}`);
           seen.set(made, where);
@@ -37,6 +37,7 @@ rule("readable: project, stack and the name without the project's prefix; log gr
   assert.match(physicalName("queue", { project: "sluice", stack: "dev", name: "sluice-events" }), /^sluice-dev-events-[0-9a-f]{8}$/);
   assert.match(physicalName("dashboard", { project: "sluice", stack: "prod", name: "sluice" }), /^sluice-prod-[0-9a-f]{8}$/);
   assert.is(physicalName("logGroup", { project: "sluice", stack: "prod", name: "sluice-ingest" }), "/sluice/prod/sluice-ingest");
+  assert.is(physicalName("vendedLogGroup", { project: "sluice", stack: "prod", name: "sluice-api-access" }), "/aws/vendedlogs/sluice/prod/sluice-api-access");
   const long = physicalName("logGroup", { project: "sluice", stack: "dev", name: "l".repeat(600) });
   assert.match(long, /^\/sluice\/dev\/l+-[0-9a-f]{8}$/);
   assert.is(long.length, 512);
@@ -105,17 +106,19 @@ built("a 60-character stack and two projects sharing it: every name set, within 
   }
 });
 
-built("the dev and prod programs name nothing alike", async () => {
+built("the dev, prod and long-named programs name nothing alike, each within its limits", async () => {
   const seen = new Map<string, string>();
-  for (const stack of ["dev", "prod"]) {
-    for (const { kind, name, of } of physicalNames((await runStack(stack)).resources)) {
+  // The KMS stack is prod again, under the same name: its names are prod's.
+  for (const variant of DEPLOY_STACKS.filter((v) => !v.config["sluice:kmsKeyArn"])) {
+    const stack = stackNameOf(variant);
+    for (const { kind, name, of } of physicalNames((await deploy(variant)).resources)) {
       assert.ok(name.length <= NAME_LIMITS[kind], `${stack}: ${of} ${name}`);
       const key = `${kind}:${name}`;
       assert.not.ok(seen.has(key), `${stack}: ${of} ${name} also names ${seen.get(key)}`);
       seen.set(key, `${stack}/${of}`);
     }
   }
-  assert.ok(seen.size >= 30, `only ${seen.size} names`);
+  assert.ok(seen.size >= 45, `only ${seen.size} names`);
 });
 
 built.run();

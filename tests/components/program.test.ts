@@ -1,5 +1,6 @@
-// The resource graph of index.ts on the dev and the prod config, under Pulumi mocks: the issue's
-// acceptance list, checked on what the program actually registers.
+// The resource graph of index.ts on every stack of stacks.ts (dev, prod, prod with a KMS key, a long
+// stack name), under Pulumi mocks: the issue's acceptance list, checked on what the program
+// actually registers.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { suite } from "uvu";
@@ -7,6 +8,7 @@ import * as assert from "uvu/assert";
 import { QUEUE_POLL_ACTIONS } from "../../components/queue-with-dlq";
 import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
 import { key, ofType, one, runStack, TYPES, type StackRun } from "./harness";
+import { DEPLOY_STACKS, deploy, PROD_SETUP, stackNameOf } from "./stacks";
 import type { ResourceRecord } from "../../local/program/resource-record";
 
 const AWS_DIR = path.resolve(__dirname, "../../node_modules/@pulumi/aws");
@@ -37,11 +39,12 @@ function config(run: StackRun, k: string): string {
   return v;
 }
 
-for (const stack of ["dev", "prod"]) {
-  const test = suite(`program on ${stack}`);
+for (const variant of DEPLOY_STACKS) {
+  const stack = stackNameOf(variant);
+  const test = suite(`program on ${variant.label}`);
   let run: StackRun;
   test.before(async () => {
-    run = await runStack(stack);
+    run = await deploy(variant);
   });
 
   test("exports the outputs the local stack, CLI and integration tests read", () => {
@@ -86,7 +89,7 @@ for (const stack of ["dev", "prod"]) {
       assert.is(fn.inputs.role, role.state.arn, `${label} uses its own role`);
       const mine = ofType(run, TYPES.rolePolicy).filter((p) => p.inputs.role === role.state.name);
       const granted: Record<string, string[]> = {};
-      for (const s of mine.flatMap(statementsOf)) for (const r of s.Resource) granted[r] = [...(granted[r] ?? []), ...s.Action].sort();
+      for (const s of mine.flatMap(statementsOf)) for (const r of s.Resource) granted[r] = [...new Set([...(granted[r] ?? []), ...s.Action])].sort();
       const expected: Record<string, string[]> = {
         [table.state.arn]: [...FUNCTION_PERMISSIONS[label].table].sort(),
         [`${one(run, TYPES.logGroup, `sluice-${label}-logs`).state.arn}:*`]: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -94,11 +97,14 @@ for (const stack of ["dev", "prod"]) {
       // The worker's poll actions come with its subscription (QueueWithDlq.subscribe).
       const queueActions = new Set([...FUNCTION_PERMISSIONS[label].queue, ...(label === "worker" ? QUEUE_POLL_ACTIONS : [])]);
       if (queueActions.size > 0) expected[queue.state.arn] = [...queueActions].sort();
+      // With a customer key, DynamoDB needs all four for every table caller; SQS needs a subset of them.
+      const key = run.config["sluice:kmsKeyArn"];
+      if (key) expected[key] = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
       assert.equal(granted, expected, `${label} grants`);
     }
   });
 
-  test("queues: SSE on both, redrive to the DLQ, redrive-allow from the queue only, DLQ keeps 14 days", () => {
+  test("queues: SSE on both, redrive to the DLQ, redrive-allow from the queue only, DLQ keeps 14 days, longer than the queue", () => {
     const queue = one(run, TYPES.queue, "sluice-events-queue");
     const dlq = one(run, TYPES.queue, "sluice-events-dlq");
     for (const q of [queue, dlq]) assert.ok(q.inputs.sqsManagedSseEnabled === true || Boolean(q.inputs.kmsMasterKeyId), `${q.name} unencrypted`);
@@ -106,6 +112,7 @@ for (const stack of ["dev", "prod"]) {
     assert.equal(JSON.parse(dlq.inputs.redriveAllowPolicy), { redrivePermission: "byQueue", sourceQueueArns: [queue.state.arn] });
     assert.is(dlq.inputs.messageRetentionSeconds, 1_209_600);
     assert.is(queue.inputs.messageRetentionSeconds, Number(config(run, "messageRetentionSeconds")));
+    assert.ok(dlq.inputs.messageRetentionSeconds - queue.inputs.messageRetentionSeconds >= 86_400, "a dead-lettered message has at least a day left");
   });
 
   test("queue visibility ≥ 6 × worker timeout (+ batching window)", () => {
@@ -269,7 +276,7 @@ for (const stack of ["dev", "prod"]) {
 const protection = suite("protection: prod keeps its data, dev tears down cleanly");
 protection("PITR, deletion protection, protect and retainOnDelete on the table in prod only", async () => {
   for (const [stack, on] of [["dev", false], ["prod", true]] as const) {
-    const run = await runStack(stack);
+    const run = await runStack(stack, stack === "prod" ? PROD_SETUP : {});
     const table = one(run, TYPES.table);
     assert.equal(table.inputs.pointInTimeRecovery, { enabled: on }, `${stack} PITR`);
     assert.is(table.inputs.deletionProtectionEnabled, on, `${stack} deletion protection`);
@@ -285,7 +292,7 @@ protection("PITR, deletion protection, protect and retainOnDelete on the table i
 });
 protection("prod keeps logs and messages longer and serves nothing meant for testing", async () => {
   const dev = await runStack("dev");
-  const prod = await runStack("prod");
+  const prod = await runStack("prod", PROD_SETUP);
   assert.ok(one(prod, TYPES.logGroup, "sluice-ingest-logs").inputs.retentionInDays > one(dev, TYPES.logGroup, "sluice-ingest-logs").inputs.retentionInDays);
   assert.ok(one(prod, TYPES.queue, "sluice-events-queue").inputs.messageRetentionSeconds > one(dev, TYPES.queue, "sluice-events-queue").inputs.messageRetentionSeconds);
   assert.not.ok(ofType(prod, TYPES.route).some((r) => r.inputs.routeKey === "GET /demo/source"));
