@@ -9,6 +9,7 @@ import { evaluatePolicies } from "../../local/iam/policy-evaluation";
 import { issueRoleCredentials } from "../../local/iam/role-credentials";
 import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
 import { one, runStack, TYPES } from "./harness";
+import { PROD_SETUP } from "./stacks";
 
 const LABELS = ["ingest", "worker", "query"] as const;
 const TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchWriteItem"];
@@ -16,7 +17,7 @@ const QUEUE_ACTIONS = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessa
 
 for (const stack of ["dev", "prod"]) {
   test(`${stack}: each function's role allows exactly its contract's actions, on its own table and queue, and nothing on the DLQ`, async () => {
-    const run = await runStack(stack);
+    const run = await runStack(stack, stack === "prod" ? PROD_SETUP : {});
     const fns = LABELS.map((label) => one(run, TYPES.fn, `sluice-${label}-function`));
     const { config, notes } = iamGateConfig(
       run,
