@@ -29,6 +29,9 @@ const ingestTimeout = config.requireNumber("ingestTimeoutSeconds");
 const workerTimeout = config.requireNumber("workerTimeoutSeconds");
 const batchingWindowSeconds = config.requireNumber("batchingWindowSeconds");
 const windowSeconds = config.requireNumber("idempotencyWindowSeconds");
+const retentionDays = config.requireNumber("eventRetentionDays");
+const logLevel = config.require("logLevel");
+if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new Error(`sluice:logLevel must be debug, info, warn or error, got ${logLevel}`);
 const testEvents = config.requireBoolean("testEvents");
 
 const table = new IdempotentTable("sluice-idempotency", {
@@ -48,13 +51,14 @@ const queue = new QueueWithDlq("sluice-events", {
 });
 
 // Every function's environment goes through the contract's writer, named as runtime/settings.ts reads it.
-const common = { stage, version, tableName: table.name };
+const common = { stage, version, tableName: table.name, logLevel };
 
 const ingest = new PipelineFunction("sluice-ingest", {
   callbackFactory: ingestFactory,
   memorySize: config.requireNumber("ingestMemoryMb"),
   timeout: ingestTimeout,
   logRetentionDays,
+  logLevel,
   environment: functionEnvironment("ingest", {
     ...common,
     queueUrl: queue.url,
@@ -72,7 +76,8 @@ const worker = new PipelineFunction("sluice-worker", {
   memorySize: config.requireNumber("workerMemoryMb"),
   timeout: workerTimeout,
   logRetentionDays,
-  environment: functionEnvironment("worker", { ...common, windowSeconds, unknownTypes, testEvents }),
+  logLevel,
+  environment: functionEnvironment("worker", { ...common, windowSeconds, retentionDays, unknownTypes, testEvents }),
   tags,
 });
 
@@ -82,6 +87,7 @@ const query = new PipelineFunction("sluice-query", {
   memorySize: config.requireNumber("queryMemoryMb"),
   timeout: config.requireNumber("queryTimeoutSeconds"),
   logRetentionDays,
+  logLevel,
   environment: functionEnvironment("query", { ...common, demoSource }),
   tags,
 });

@@ -11,6 +11,15 @@ import type { Transform } from "./transform";
 export const FUNCTION_RUNTIME = "nodejs22.x";
 export const FUNCTION_ARCHITECTURE = "arm64";
 
+/**
+ * Lambda's advanced logging for a level: only the JSON log format filters, and the platform's
+ * START/END/REPORT lines (about 300 bytes an invocation) are INFO, so a lean level drops them.
+ */
+export function lambdaLogging(level: string, logGroup: pulumi.Input<string>): aws.types.input.lambda.FunctionLoggingConfig {
+  const lean = level === "warn" || level === "error";
+  return { logFormat: "JSON", logGroup, applicationLogLevel: level.toUpperCase(), systemLogLevel: lean ? "WARN" : "INFO" };
+}
+
 export interface PipelineFunctionArgs<E, R> extends Omit<CommonArgs, "kmsKeyArn"> {
   /** Builds the handler once per cold start; it comes from `runtime/`. Required. */
   callbackFactory: aws.lambda.CallbackFactory<E, R>;
@@ -22,6 +31,11 @@ export interface PipelineFunctionArgs<E, R> extends Omit<CommonArgs, "kmsKeyArn"
   environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Days the function's log group keeps logs. Default 14. */
   logRetentionDays?: pulumi.Input<number>;
+  /**
+   * Lowest level logged: `debug`, `info`, `warn` or `error`. At `warn` and above Lambda's own
+   * START/END/REPORT lines are dropped too (JSON log format, system level WARN). Default `info`.
+   */
+  logLevel?: string;
   /**
    * Packages to leave out of the zip beyond what Pulumi drops (@pulumi/* and aws-sdk). Default
    * none: the only runtime dependency is superstruct, and the Lambda runtime ships AWS SDK v3.
@@ -90,7 +104,7 @@ export class PipelineFunction<E, R> extends SluiceComponent {
         memorySize: args.memorySize ?? 256,
         timeout: this.timeoutSeconds,
         environment: { variables: args.environment ?? {} },
-        loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
+        loggingConfig: lambdaLogging(args.logLevel ?? "info", this.logGroup.name),
         codePathOptions: { extraExcludePackages: [...(args.excludePackages ?? [])] },
         tags: this.tags,
       },

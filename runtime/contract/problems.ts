@@ -1,7 +1,12 @@
 // RFC 9457 problem details: the one place where problem types, titles and statuses are defined.
 // The handlers answer with them, the local edge builds its own 404/413/429 from them, and the CLI
 // reads the slug back out of a problem's `type`.
-import type { FieldError } from "../event-types";
+
+/** One reason a request was refused: a JSON pointer into the event (`""` for the event itself) and what is wrong there. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
 
 /** Every problem `type` is this prefix plus a slug from PROBLEM_CATALOG. */
 export const PROBLEM_TYPE_PREFIX = "urn:sluice:problem:";
@@ -21,6 +26,7 @@ export const PROBLEM_CATALOG = {
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   throttled: { status: 429, title: "Too many requests" },
   "dependency-unavailable": { status: 503, title: "A dependency is unavailable" },
+  "internal-error": { status: 500, title: "Internal error" },
 } as const;
 
 export type ProblemSlug = keyof typeof PROBLEM_CATALOG;
