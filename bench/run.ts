@@ -14,7 +14,7 @@ import { buildFunctionPackages } from "./packages";
 import { markdownTable, textTable, type Row } from "./report";
 import { round } from "./stats";
 import { measurePipelines } from "./pipelines";
-import { costRatio, pipelineRows } from "./rows";
+import { costKeptAMonth, costRatio, pipelineRows } from "./rows";
 import { measureWorkerBatch } from "./worker-batch";
 
 const quick = process.argv.includes("--quick");
@@ -89,6 +89,13 @@ async function main(): Promise<void> {
         lambda: { single: seed.single.lambda, batch10: seed.batch10.lambda },
       },
       costRatioToSeedStyle: { single: costRatio(single, seed.single), batch10: costRatio(batch10, seed.batch10) },
+      // The same usage with events kept a month, as prod keeps them (its storage comes back every month).
+      costPerMillionKeptAMonth: {
+        single: costKeptAMonth(single),
+        batch10: costKeptAMonth(batch10),
+        seedStyleSingle: costKeptAMonth(seed.single),
+        seedStyleBatch10: costKeptAMonth(seed.batch10),
+      },
       storedDays: pipelines.storedDays,
       config: pipelines.config,
       usagePerEvent: { single: single.usagePerEvent, batch10: batch10.usagePerEvent },
