@@ -33,6 +33,9 @@ const ingestTimeout = config.requireNumber("ingestTimeoutSeconds");
 const workerTimeout = config.requireNumber("workerTimeoutSeconds");
 const batchingWindowSeconds = config.requireNumber("batchingWindowSeconds");
 const windowSeconds = config.requireNumber("idempotencyWindowSeconds");
+const retentionDays = config.requireNumber("eventRetentionDays");
+const logLevel = config.require("logLevel");
+if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new Error(`sluice:logLevel must be debug, info, warn or error, got ${logLevel}`);
 const testEvents = config.requireBoolean("testEvents");
 const protect = config.requireBoolean("protect");
 // A protected stack must say where its alarms go (components/alarm-email.ts).
@@ -58,7 +61,7 @@ const queue = new QueueWithDlq("sluice-events", {
 });
 
 // Every function's environment goes through the contract's writer, named as runtime/settings.ts reads it.
-const common = { stage, version, tableName: table.name };
+const common = { stage, version, tableName: table.name, logLevel };
 
 const ingest = new PipelineFunction("sluice-ingest", {
   callbackFactory: ingestFactory,
@@ -66,6 +69,7 @@ const ingest = new PipelineFunction("sluice-ingest", {
   timeout: ingestTimeout,
   reservedConcurrency: config.requireNumber("ingestReservedConcurrency"),
   logRetentionDays,
+  logLevel,
   environment: functionEnvironment("ingest", {
     ...common,
     queueUrl: queue.url,
@@ -84,7 +88,8 @@ const worker = new PipelineFunction("sluice-worker", {
   timeout: workerTimeout,
   reservedConcurrency: config.requireNumber("workerReservedConcurrency"),
   logRetentionDays,
-  environment: functionEnvironment("worker", { ...common, windowSeconds, unknownTypes, testEvents }),
+  logLevel,
+  environment: functionEnvironment("worker", { ...common, windowSeconds, retentionDays, unknownTypes, testEvents }),
   tags,
 });
 
@@ -95,6 +100,7 @@ const query = new PipelineFunction("sluice-query", {
   timeout: config.requireNumber("queryTimeoutSeconds"),
   reservedConcurrency: config.requireNumber("queryReservedConcurrency"),
   logRetentionDays,
+  logLevel,
   environment: functionEnvironment("query", { ...common, demoSource }),
   tags,
 });

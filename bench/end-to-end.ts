@@ -5,11 +5,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws/local-account";
 import type { LocalMetrics, LocalStack } from "../local/stack";
 import { routePath } from "../runtime/contract/routes";
+import { TABLE_HASH_KEY } from "../runtime/contract/table";
+import { deriveKey, eventIdForKey } from "../runtime/idempotency-key";
 import { costPerMillion, type PerEventUsage } from "./cost";
-import { eventBody } from "./event";
+import { EVENT_SOURCE, eventBody } from "./event";
+import { itemBytes, STORAGE_OVERHEAD_BYTES } from "./item-size";
 import { round, sleep } from "./stats";
 
 export interface PhaseResult {
@@ -18,6 +23,13 @@ export interface PhaseResult {
   accepted: number;
   requestsPerEvent: Record<string, number>;
   dynamoWritesPerEvent: number;
+  /** Write units DynamoDB reported, per event, in all and by action (PutItem, UpdateItem…). */
+  dynamoWriteUnitsPerEvent: number;
+  writeUnitsPerEventByAction: Record<string, number>;
+  /** Bytes the functions and the access log wrote, per event. */
+  logBytesPerEvent: number;
+  /** Mean DynamoDB size of the events' final items, and what storage bills (plus 100 B each). */
+  itemBytes: number;
   usagePerEvent: PerEventUsage;
   costPerMillion: Record<string, number> & { total: number };
   lambda: Record<string, { invocations: number; billedMsPerInvocation: number; memoryMb: number; coldStarts: number }>;
@@ -123,7 +135,32 @@ export async function drainStack(stack: LocalStack, timeoutMs: number): Promise<
   }
 }
 
-export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label: string; events: number; batch: number; concurrency: number; windowSeconds: number }): Promise<PhaseResult> {
+/** Mean item size of the events' records, read back from the table (after the counted requests). */
+async function meanItemBytes(stack: LocalStack, ids: string[]): Promise<number> {
+  const wanted = new Set(ids.map((id) => eventIdForKey(deriveKey({ source: EVENT_SOURCE, id }))));
+  const ddb = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: stack.endpoints.dynamodb });
+  let total = 0;
+  let count = 0;
+  try {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await ddb.send(new ScanCommand({ TableName: String(stack.outputs.tableName), ExclusiveStartKey: start }));
+      for (const item of page.Items ?? []) {
+        if (!wanted.has(String(item[TABLE_HASH_KEY]?.S))) continue;
+        total += itemBytes(item);
+        count++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  } finally {
+    ddb.destroy();
+  }
+  if (count !== wanted.size) throw new Error(`expected ${wanted.size} stored events, found ${count}`);
+  return total / count;
+}
+
+/** `storedDays`: how long the events are kept (the stack's retention), priced at most a month. */
+export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label: string; events: number; batch: number; concurrency: number; storedDays: number }): Promise<PhaseResult> {
   const queueUrl = String(stack.outputs.queueUrl);
   const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: stack.endpoints.sqs });
   try {
@@ -145,15 +182,20 @@ export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label:
     const checks = await drain(sqs, queueUrl, 120_000);
     const drainMs = Date.now() - drainStart;
     const m = stack.metrics();
+    const logBytes = (logs.bytes - logStart) / opts.events;
     const { requests, usage } = splitRequests(m, opts.events, checks);
-    const writeBytes = m.dynamodb.requestBytes / Math.max(1, m.dynamodb.requests);
-    const full: PerEventUsage = { ...usage, storedBytes: writeBytes, storedDays: opts.windowSeconds / 86400, logBytes: (logs.bytes - logStart) / opts.events };
+    const size = await meanItemBytes(stack, ids);
+    const full: PerEventUsage = { ...usage, storedBytes: size + STORAGE_OVERHEAD_BYTES, storedDays: Math.min(30, opts.storedDays), logBytes };
     return {
       events: opts.events,
       posts: bodies.length,
       accepted,
       requestsPerEvent: requests,
       dynamoWritesPerEvent: requests.dynamoWrites,
+      dynamoWriteUnitsPerEvent: round(m.dynamodb.writeUnits / opts.events, 3),
+      writeUnitsPerEventByAction: Object.fromEntries(Object.entries(m.dynamodb.writeUnitsByAction).map(([a, u]) => [a, round(u / opts.events, 3)])),
+      logBytesPerEvent: round(logBytes, 1),
+      itemBytes: round(size, 1),
       usagePerEvent: full,
       costPerMillion: roundAll(costPerMillion(full)),
       lambda: Object.fromEntries(

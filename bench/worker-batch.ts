@@ -9,10 +9,10 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws/local-account";
 import { startDynalite } from "../local/dynamodb/dynalite-server";
 import { TABLE_HASH_KEY, TABLE_HASH_KEY_TYPE } from "../runtime/contract/table";
 import { createDynamoEventStore, type EventStore } from "../runtime/event-store";
-import { createEnvelopeValidator, createEventTypes } from "../runtime/event-types";
+import { createEventTypes } from "../runtime/event-types";
+import { createEnvelopeValidator } from "../runtime/event-validator";
 import { createLogger } from "../runtime/log";
 import { prepareEvent } from "../runtime/prepare-event";
-import { encodeMessageBody } from "../runtime/queue-message";
 import { makeWorkerHandler } from "../runtime/worker-handler";
 import { eventBody } from "./event";
 import { median, sleep } from "./stats";
@@ -68,7 +68,7 @@ function sqsBatch(batchNo: number, size: number): SQSEvent {
     return {
       messageId: id,
       receiptHandle: `rh-${id}`,
-      body: encodeMessageBody(prepared.message),
+      body: prepared.prepared.body,
       attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(Date.now()), SenderId: "bench", ApproximateFirstReceiveTimestamp: String(Date.now()) },
       messageAttributes: {},
       md5OfBody: "",
@@ -100,6 +100,7 @@ export async function measureWorkerBatch(opts: { batches: number; latencyMs: num
       registry,
       validator: createEnvelopeValidator(registry, {}),
       windowSeconds: 86400,
+      retentionDays: 0,
       log: createLogger({ fn: "worker", stage: "bench" }, { level: "silent" }),
     });
     const context = { awsRequestId: "bench", getRemainingTimeInMillis: () => 30_000 };

@@ -8,6 +8,7 @@ import { dryRun, prepareRows } from "./prepare";
 import { createProgress } from "./progress";
 import { defaultSource, fetchRecords, planPull, SourceError } from "./pull";
 import { sendEvents, type PreparedEvent } from "./send-events";
+import { prettyJson } from "./pretty-json";
 import { fetchStatus } from "./status";
 import { exitCode, renderSummary, summarize, type Dropped, type Summary } from "./summary";
 import { resolveTarget, UsageError } from "./target";
@@ -112,7 +113,7 @@ async function execute(cmd: Command, io: Io): Promise<number> {
       const url = await target(cmd.common, io);
       const answer = await fetchStatus(clientFor(cmd.common, io), url, cmd.id);
       if (answer.found) {
-        io.stdout.write(`${JSON.stringify(answer.record, null, cmd.common.json ? undefined : 2)}\n`);
+        io.stdout.write(`${cmd.common.json ? answer.text : prettyJson(answer.text)}\n`);
         return 0;
       }
       if (cmd.common.json) io.stdout.write(`${JSON.stringify({ id: cmd.id, httpStatus: answer.httpStatus, reason: answer.reason })}\n`);

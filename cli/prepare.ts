@@ -1,6 +1,7 @@
 // Turns input rows into events ready to send, or into local rejections for rows that are not
 // even JSON objects. Also the --dry-run check, with the same validator the ingest uses.
-import { createEnvelopeValidator, createEventTypes } from "../runtime/event-types";
+import { createEventTypes } from "../runtime/event-types";
+import { createEnvelopeValidator } from "../runtime/event-validator";
 import type { InputRow } from "./input";
 import { eventKey, withStableId } from "./keys";
 import type { ItemResult } from "./outcome";

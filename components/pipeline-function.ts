@@ -13,6 +13,15 @@ import type { Transform } from "./transform";
 export const FUNCTION_RUNTIME = "nodejs22.x";
 export const FUNCTION_ARCHITECTURE = "arm64";
 
+/**
+ * Lambda's advanced logging for a level: only the JSON log format filters, and the platform's
+ * START/END/REPORT lines (about 300 bytes an invocation) are INFO, so a lean level drops them.
+ */
+export function lambdaLogging(level: string, logGroup: pulumi.Input<string>): aws.types.input.lambda.FunctionLoggingConfig {
+  const lean = level === "warn" || level === "error";
+  return { logFormat: "JSON", logGroup, applicationLogLevel: level.toUpperCase(), systemLogLevel: lean ? "WARN" : "INFO" };
+}
+
 export interface PipelineFunctionArgs<E, R> extends Omit<CommonArgs, "kmsKeyArn"> {
   /** Builds the handler once per cold start; it comes from `runtime/`. Required. */
   callbackFactory: aws.lambda.CallbackFactory<E, R>;
@@ -29,6 +38,11 @@ export interface PipelineFunctionArgs<E, R> extends Omit<CommonArgs, "kmsKeyArn"
    * checkReservedConcurrency). Default -1: safe on an account with a reduced concurrency quota.
    */
   reservedConcurrency?: number;
+  /**
+   * Lowest level logged: `debug`, `info`, `warn` or `error`. At `warn` and above Lambda's own
+   * START/END/REPORT lines are dropped too (JSON log format, system level WARN). Default `info`.
+   */
+  logLevel?: string;
   /**
    * Packages to leave out of the zip beyond what is always left out: @pulumi/*, and the AWS SDK
    * packages the Lambda runtime provides (sdk-packaging.ts). Default none.
@@ -101,7 +115,7 @@ export class PipelineFunction<E, R> extends SluiceComponent {
         timeout: this.timeoutSeconds,
         reservedConcurrentExecutions: this.reservedConcurrency,
         environment: { variables: args.environment ?? {} },
-        loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
+        loggingConfig: lambdaLogging(args.logLevel ?? "info", this.logGroup.name),
         // The SDK stays out even if it ever moves to package.json `dependencies`.
         codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES, ...(args.excludePackages ?? [])] },
         tags: this.tags,

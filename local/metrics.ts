@@ -54,6 +54,8 @@ export interface LocalMetrics {
   dynamodb: ServiceMetrics & {
     /** Write capacity units DynamoDB reported for the writes (ConsumedCapacity TOTAL). */
     writeUnits: number;
+    /** The same units by action (PutItem: the lease, UpdateItem: the final record…). */
+    writeUnitsByAction: Record<string, number>;
     /** Read capacity units DynamoDB reported for the reads. */
     readUnits: number;
   };
@@ -69,7 +71,7 @@ export function emptyServiceMetrics(): ServiceMetrics {
 export function emptyMetrics(): LocalMetrics {
   return {
     api: { requests: 0, byStatus: {}, byRoute: {}, throttled: 0 },
-    dynamodb: { ...emptyServiceMetrics(), writeUnits: 0, readUnits: 0 },
+    dynamodb: { ...emptyServiceMetrics(), writeUnits: 0, writeUnitsByAction: {}, readUnits: 0 },
     sqs: emptyServiceMetrics(),
     lambda: {},
   };

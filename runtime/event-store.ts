@@ -1,66 +1,67 @@
 // The IdempotentTable behind a small interface: the lease write (ingest write 1), its compensation,
-// the final write (worker write 2) and the read. Conditions live here, in one place.
+// the final write (worker write 2) and the read. Item layout (runtime/contract/table.ts) and the
+// conditions live here, in one place. The event itself is one opaque binary document: nothing
+// here, or in the SDK, ever turns user data into DynamoDB types.
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { itemKey, TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "./contract/table";
+import { ITEM_ATTRIBUTES as A, itemKey, TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "./contract/table";
+import { dependencyFailure } from "./failure-classes";
 import type { FailureCategory } from "./failure-classes";
 
 export type RecordStatus = "accepted" | "processed" | "failed";
 
-/** What the table holds for one idempotency key. */
+/** What the table holds for one idempotency key, decoded. */
 export interface StoredRecord {
-  /** The event id. */
-  [TABLE_HASH_KEY]: string;
+  id: string;
   status: RecordStatus;
+  /** SHA-256 (hex) of the event as received. */
   payloadHash: string;
   source?: string;
   type?: string;
   receivedAt?: string;
-  [TABLE_TTL_ATTRIBUTE]?: number;
+  /** The TTL: epoch seconds after which DynamoDB may delete the item. */
+  ttlSeconds?: number;
   /** Epoch milliseconds; only while `accepted`. */
   leaseUntil?: number;
   leaseToken?: string;
-  key?: string;
-  requestId?: string;
-  sourceIp?: string;
-  userAgent?: string;
-  event?: Record<string, unknown>;
   processedAt?: string;
+  attempts?: number;
   errorCategory?: FailureCategory;
   errorReason?: string;
-  receiveCount?: number;
+  /** The stored document (contract/stored-document.ts); absent while accepted and on a minimal failure record. */
+  document?: Uint8Array;
 }
 
 export interface LeaseRecord {
-  [TABLE_HASH_KEY]: string;
+  id: string;
   payloadHash: string;
   source: string;
   type: string;
   receivedAt: string;
-  [TABLE_TTL_ATTRIBUTE]: number;
+  /** The end of the idempotency window, in epoch seconds: a lease never processed goes then. */
+  ttlSeconds: number;
   leaseUntil: number;
   leaseToken: string;
 }
 
 export interface FinalRecord {
-  [TABLE_HASH_KEY]: string;
+  id: string;
   status: "processed" | "failed";
   payloadHash: string;
-  key: string;
-  source: string;
-  type: string;
+  /** Absent only when a failed event has no usable `source`/`type` (an index key cannot be empty). */
+  source?: string;
+  type?: string;
   receivedAt: string;
-  [TABLE_TTL_ATTRIBUTE]: number;
-  requestId: string;
-  sourceIp?: string;
-  userAgent?: string;
-  event: Record<string, unknown>;
+  /** Epoch seconds after which DynamoDB may delete the event; absent: kept (no TTL). */
+  ttlSeconds?: number;
   processedAt: string;
+  attempts: number;
   errorCategory?: FailureCategory;
   errorReason?: string;
-  receiveCount?: number;
+  /** Absent only on a minimal failure record, for an event that could not be stored at all. */
+  document?: Uint8Array;
 }
 
 export type WriteOutcome = { written: true } | { written: false; existing: StoredRecord | undefined };
@@ -75,8 +76,7 @@ export interface EventStore {
   get(id: string): Promise<StoredRecord | undefined>;
 }
 
-// The hash key goes through a name placeholder, so the schema may name it anything, reserved
-// words included. (Not `#key`: the final write also sets an attribute called `key`.)
+// The hash key goes through a name placeholder, so the schema may name it anything, reserved words included.
 const HASH_KEY_NAME = "#itemKey";
 const NO_ITEM_YET = `attribute_not_exists(${HASH_KEY_NAME})`;
 
@@ -84,17 +84,52 @@ function isConditionFailure(err: unknown): err is ConditionalCheckFailedExceptio
   return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
 }
 
+const hashBytes = (hex: string) => Buffer.from(hex, "hex");
+
+function fromItem(item: Record<string, unknown>): StoredRecord {
+  const hash = item[A.payloadHash];
+  const rec: StoredRecord = {
+    id: String(item[TABLE_HASH_KEY]),
+    status: item[A.status] as RecordStatus,
+    payloadHash: hash instanceof Uint8Array ? Buffer.from(hash).toString("hex") : String(hash ?? ""),
+  };
+  const copy = <K extends keyof StoredRecord>(field: K, attribute: string) => {
+    if (item[attribute] !== undefined) rec[field] = item[attribute] as StoredRecord[K];
+  };
+  copy("source", A.source);
+  copy("type", A.type);
+  copy("receivedAt", A.receivedAt);
+  copy("ttlSeconds", TABLE_TTL_ATTRIBUTE);
+  copy("leaseUntil", A.leaseUntil);
+  copy("leaseToken", A.leaseToken);
+  copy("processedAt", A.processedAt);
+  copy("attempts", A.attempts);
+  copy("errorCategory", A.errorCategory);
+  copy("errorReason", A.errorReason);
+  copy("document", A.document);
+  return rec;
+}
+
 export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: string): EventStore {
+  const call = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (isConditionFailure(err)) throw err;
+      throw dependencyFailure(err, "dynamodb");
+    }
+  };
+
   const get = async (id: string): Promise<StoredRecord | undefined> => {
-    const out = await doc.send(new GetCommand({ TableName: tableName, Key: itemKey(id), ConsistentRead: true }));
-    return out.Item as StoredRecord | undefined;
+    const out = await call(() => doc.send(new GetCommand({ TableName: tableName, Key: itemKey(id), ConsistentRead: true })));
+    return out.Item ? fromItem(out.Item) : undefined;
   };
 
   // DynamoDB hands back the old item with ReturnValuesOnConditionCheckFailure; a store that does
   // not (dynalite) costs one consistent read instead. The item may also have vanished meanwhile.
   const existingAfterConflict = async (err: { Item?: Record<string, unknown> }, id: string): Promise<StoredRecord | undefined> => {
     // The document client does not translate items attached to errors: they are still typed values.
-    if (err.Item) return unmarshall(err.Item as Parameters<typeof unmarshall>[0]) as unknown as StoredRecord;
+    if (err.Item) return fromItem(unmarshall(err.Item as Parameters<typeof unmarshall>[0]));
     return get(id);
   };
 
@@ -103,33 +138,47 @@ export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: s
 
     async acquire(rec, nowMs) {
       try {
-        await doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...rec, status: "accepted" },
-            ConditionExpression: `${NO_ITEM_YET} OR (#status = :accepted AND leaseUntil < :now AND payloadHash = :hash)`,
-            ExpressionAttributeNames: { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#status": "status" },
-            ExpressionAttributeValues: { ":accepted": "accepted", ":now": nowMs, ":hash": rec.payloadHash },
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-          }),
+        await call(() =>
+          doc.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: {
+                [TABLE_HASH_KEY]: rec.id,
+                [A.status]: "accepted",
+                [A.payloadHash]: hashBytes(rec.payloadHash),
+                [A.source]: rec.source,
+                [A.type]: rec.type,
+                [A.receivedAt]: rec.receivedAt,
+                [TABLE_TTL_ATTRIBUTE]: rec.ttlSeconds,
+                [A.leaseUntil]: rec.leaseUntil,
+                [A.leaseToken]: rec.leaseToken,
+              },
+              ConditionExpression: `${NO_ITEM_YET} OR (#st = :accepted AND #lu < :now AND #h = :hash)`,
+              ExpressionAttributeNames: { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#st": A.status, "#h": A.payloadHash, "#lu": A.leaseUntil },
+              ExpressionAttributeValues: { ":accepted": "accepted", ":now": nowMs, ":hash": hashBytes(rec.payloadHash) },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          ),
         );
         return { written: true };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
-        return { written: false, existing: await existingAfterConflict(err, rec[TABLE_HASH_KEY]) };
+        return { written: false, existing: await existingAfterConflict(err, rec.id) };
       }
     },
 
     async release(id, leaseToken) {
       try {
-        await doc.send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: itemKey(id),
-            ConditionExpression: "leaseToken = :token AND #status = :accepted",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":token": leaseToken, ":accepted": "accepted" },
-          }),
+        await call(() =>
+          doc.send(
+            new DeleteCommand({
+              TableName: tableName,
+              Key: itemKey(id),
+              ConditionExpression: "#lt = :token AND #st = :accepted",
+              ExpressionAttributeNames: { "#st": A.status, "#lt": A.leaseToken },
+              ExpressionAttributeValues: { ":token": leaseToken, ":accepted": "accepted" },
+            }),
+          ),
         );
         return true;
       } catch (err) {
@@ -139,32 +188,51 @@ export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: s
     },
 
     async complete(rec) {
-      const { [TABLE_HASH_KEY]: id, ...fields } = rec;
-      const names: Record<string, string> = { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#status": "status" };
-      const values: Record<string, unknown> = { ":accepted": "accepted", ":hash": rec.payloadHash };
+      // [placeholder, attribute, value]; an undefined value is removed (a TTL the lease had, say).
+      const fields: [string, string, unknown][] = [
+        ["#st", A.status, rec.status],
+        ["#h", A.payloadHash, hashBytes(rec.payloadHash)],
+        ["#src", A.source, rec.source],
+        ["#ty", A.type, rec.type],
+        ["#ra", A.receivedAt, rec.receivedAt],
+        ["#pa", A.processedAt, rec.processedAt],
+        ["#n", A.attempts, rec.attempts],
+        ["#ttl", TABLE_TTL_ATTRIBUTE, rec.ttlSeconds],
+        ["#ec", A.errorCategory, rec.errorCategory],
+        ["#er", A.errorReason, rec.errorReason],
+        ["#d", A.document, rec.document],
+      ];
+      const names: Record<string, string> = { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#lu": A.leaseUntil, "#lt": A.leaseToken };
+      const values: Record<string, unknown> = { ":accepted": "accepted", ":hash": hashBytes(rec.payloadHash) };
       const sets: string[] = [];
-      for (const [name, value] of Object.entries(fields)) {
-        if (value === undefined) continue;
-        names[`#${name}`] = name;
-        values[`:${name}`] = value;
-        sets.push(`#${name} = :${name}`);
+      const removes = ["#lu", "#lt"];
+      for (const [placeholder, attribute, value] of fields) {
+        names[placeholder] = attribute;
+        if (value === undefined) {
+          removes.push(placeholder);
+        } else {
+          values[`:${placeholder.slice(1)}`] = value;
+          sets.push(`${placeholder} = :${placeholder.slice(1)}`);
+        }
       }
       try {
-        await doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: itemKey(id),
-            UpdateExpression: `SET ${sets.join(", ")} REMOVE leaseUntil, leaseToken`,
-            ConditionExpression: `${NO_ITEM_YET} OR (#status = :accepted AND payloadHash = :hash)`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-          }),
+        await call(() =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: itemKey(rec.id),
+              UpdateExpression: `SET ${sets.join(", ")} REMOVE ${removes.join(", ")}`,
+              ConditionExpression: `${NO_ITEM_YET} OR (#st = :accepted AND #h = :hash)`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          ),
         );
         return { written: true };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
-        return { written: false, existing: await existingAfterConflict(err, id) };
+        return { written: false, existing: await existingAfterConflict(err, rec.id) };
       }
     },
   };

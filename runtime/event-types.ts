@@ -1,13 +1,14 @@
 // The registry of event types Sluice knows: one superstruct struct per CloudEvent `type` for its
 // `data`, shared by the ingest and worker functions and by the `sluice` CLI so that the same
-// coercions apply everywhere. Structs are built inside functions (never at module level) because
-// Pulumi's closure serializer cannot carry a built struct into a function archive.
+// coercions apply everywhere. A coercion is the only change Sluice makes to an event: the text as
+// received is kept, with each coerced value spliced in (runtime/event-validator.ts). Structs are
+// built inside functions (never at module level) because Pulumi's closure serializer cannot carry
+// a built struct into a function archive.
 import {
   boolean,
   coerce,
   enums,
   integer,
-  literal,
   nonempty,
   number,
   object,
@@ -17,17 +18,15 @@ import {
   refine,
   string,
   trimmed,
-  type as looseObject,
   unknown,
   validate as runStruct,
 } from "superstruct";
 import type { Struct } from "superstruct";
+import type { FieldError } from "./contract/problems";
+import { pointerSegment } from "./json-scan";
+import { rfc3339Problem } from "./rfc3339";
 
-export interface FieldError {
-  /** JSON-pointer-like path, e.g. `/data/id`; empty string for the value itself. */
-  path: string;
-  message: string;
-}
+export type { FieldError };
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
@@ -49,13 +48,17 @@ export const TEST_FAULT_MODES = ["ok", "permanent", "processing", "validation", 
 export type TestFaultMode = (typeof TEST_FAULT_MODES)[number];
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 // Coercions: what a sloppy producer sends is turned into what the schema means, before checking.
+// A numeric string becomes a number only when the number says the same: an integer beyond 2^53
+// stays a string (and fails an integer schema) rather than being stored with other digits.
 function numberFromString(s: string): unknown {
   const t = s.trim();
-  return NUMERIC.test(t) ? Number(t) : s;
+  if (!NUMERIC.test(t)) return s;
+  const n = Number(t);
+  if (!Number.isFinite(n) || (Number.isInteger(n) && !Number.isSafeInteger(n))) return s;
+  return n;
 }
 
 function booleanFromString(s: string): unknown {
@@ -82,7 +85,10 @@ function trimmedText(): Struct<string, null> {
 }
 
 function isoTimestamp(): Struct<string, null> {
-  return refine(trimmed(string()), "timestamp", (v) => (RFC3339.test(v) && !Number.isNaN(Date.parse(v))) || "must be an RFC 3339 timestamp");
+  return refine(trimmed(string()), "timestamp", (v) => {
+    const problem = rfc3339Problem(v);
+    return problem === undefined || `${problem}`;
+  });
 }
 
 function buildDataStructs(opts: EventTypeOptions): Map<string, Struct<any, any>> {
@@ -125,7 +131,7 @@ function buildDataStructs(opts: EventTypeOptions): Map<string, Struct<any, any>>
 }
 
 function pointer(path: readonly (string | number)[]): string {
-  return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
+  return path.map(pointerSegment).join("");
 }
 
 // superstruct words a missing field as "Expected a string, but received: undefined" and an
@@ -158,78 +164,3 @@ export function createEventTypes(opts: EventTypeOptions = {}): EventTypeRegistry
   };
 }
 
-/** A CloudEvents 1.0 event after validation (`data` coerced by its type's struct when known). */
-export interface CloudEventRecord {
-  specversion: "1.0";
-  id: string;
-  source: string;
-  type: string;
-  time?: string;
-  subject?: string;
-  datacontenttype?: string;
-  dataschema?: string;
-  data?: unknown;
-  [extension: string]: unknown;
-}
-
-const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
-// Arrays, not Sets: the closure serializer cannot carry a Set into a function archive.
-const CORE_ATTRIBUTES = ["specversion", "id", "source", "type", "time", "subject", "datacontenttype", "dataschema", "data", "data_base64"];
-
-function buildEnvelopeStruct(): Struct<any, any> {
-  // `type(...)` keeps extension attributes; their names are checked separately below.
-  return looseObject({
-    specversion: literal("1.0"),
-    id: nonempty(string()),
-    source: nonempty(string()),
-    type: nonempty(string()),
-    time: optional(isoTimestamp()),
-    subject: optional(nonempty(string())),
-    datacontenttype: optional(nonempty(string())),
-    dataschema: optional(nonempty(string())),
-    data: optional(unknown()),
-  });
-}
-
-export interface EnvelopeOptions {
-  /** What to do with a `type` that has no schema: `accept` (data unchecked) or `reject`. Default `accept`. */
-  unknownTypes?: "accept" | "reject";
-}
-
-export interface EnvelopeValidator {
-  /** Checks the envelope first and only then the type's `data`, as the ingest does. */
-  validate(input: unknown): { ok: true; value: CloudEventRecord } | { ok: false; stage: "envelope" | "data"; errors: FieldError[] };
-}
-
-/** Builds the whole-event validator the ingest and the CLI's `--dry-run` share. */
-export function createEnvelopeValidator(registry: EventTypeRegistry, opts: EnvelopeOptions = {}): EnvelopeValidator {
-  const envelope = buildEnvelopeStruct();
-  const unknownTypes = opts.unknownTypes ?? "accept";
-  return {
-    validate(input) {
-      if (input === null || typeof input !== "object" || Array.isArray(input)) {
-        return { ok: false, stage: "envelope", errors: [{ path: "", message: "a CloudEvent must be a JSON object" }] };
-      }
-      const checked = checkWith<Record<string, unknown>>(envelope, input);
-      if (!checked.ok) return { ok: false, stage: "envelope", errors: checked.errors };
-      const extensionErrors: FieldError[] = [];
-      for (const name of Object.keys(checked.value)) {
-        if (!CORE_ATTRIBUTES.includes(name) && !EXTENSION_NAME.test(name)) {
-          extensionErrors.push({ path: pointer([name]), message: "extension attribute names are 1-20 lowercase letters or digits" });
-        }
-      }
-      if ("data_base64" in checked.value) extensionErrors.push({ path: "/data_base64", message: "binary data is not accepted; send JSON data" });
-      if (extensionErrors.length > 0) return { ok: false, stage: "envelope", errors: extensionErrors };
-      const event = checked.value as CloudEventRecord;
-      if (!registry.has(event.type)) {
-        if (unknownTypes === "reject") {
-          return { ok: false, stage: "data", errors: [{ path: "/type", message: `unknown event type ${JSON.stringify(event.type)}` }] };
-        }
-        return { ok: true, value: event };
-      }
-      const data = registry.validate(event.type, event.data);
-      if (!data.ok) return { ok: false, stage: "data", errors: data.errors };
-      return { ok: true, value: { ...event, data: data.value } };
-    },
-  };
-}

@@ -33,6 +33,7 @@ const TRANSIENT_AWS_ERRORS = [
   "TimeoutError",
   "RequestTimeout",
   "RequestTimeoutException",
+  "AbortError",
 ];
 
 // Errors about our own wiring (missing table, missing permission): not the record's fault, so it
@@ -50,6 +51,22 @@ const INFRASTRUCTURE_AWS_ERRORS = [
 
 const NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"];
 
+/** A service the functions call. A failed call to one is a 503 at the edge; anything else thrown is a bug (500). */
+export type Dependency = "dynamodb" | "sqs";
+
+/** Marks `err` as the failure of a call to `dependency` (the store and the queue do, around every call). */
+export function dependencyFailure(err: unknown, dependency: Dependency): Error & { dependency: Dependency } {
+  const e = (err instanceof Error ? err : new Error(String(err))) as Error & { dependency: Dependency };
+  e.dependency = dependency;
+  return e;
+}
+
+/** The dependency whose call failed, or undefined for anything else (a bug). */
+export function failedDependency(err: unknown): Dependency | undefined {
+  const d = (err as { dependency?: unknown } | null)?.dependency;
+  return d === "dynamodb" || d === "sqs" ? d : undefined;
+}
+
 /** Decides the category of anything thrown while handling one record. */
 export function classifyFailure(err: unknown): FailureCategory {
   if (err === null || typeof err !== "object") return "PROCESSING";
@@ -66,6 +83,8 @@ export function classifyFailure(err: unknown): FailureCategory {
   if (e.$fault === "server" || (typeof status === "number" && status >= 500)) return "TRANSIENT";
   // A client-side AWS error about this record (e.g. an item over 400 KB) will fail the same way again.
   if (e.$fault === "client" || (typeof status === "number" && status >= 400)) return "PERMANENT";
+  // A call to DynamoDB or SQS that failed in a way not named above is the dependency's trouble, not the record's.
+  if (failedDependency(err)) return "TRANSIENT";
   return "PROCESSING";
 }
 

@@ -2,10 +2,16 @@
 // header, choosing the key when it is absent, and deriving from the key everything every layer must
 // agree on without asking (the event id) and what tells a retry from a reuse (the payload hash).
 import { createHash } from "node:crypto";
+import type { ScannedEvent } from "./cloudevent-envelope";
+import { canonicalText } from "./json-canonical";
+import { scanJson } from "./json-scan";
+import type { JsonNode } from "./json-scan";
+import { isDefaultDataContentType } from "./media-type";
+import { INPUT_LIMITS } from "./contract/limits";
 
 export type KeyParse = { ok: true; key: string } | { ok: false; reason: string };
 
-const MAX_KEY_LENGTH = 255;
+const MAX_KEY_LENGTH = INPUT_LIMITS.maxKeyLength;
 // RFC 8941 sf-token, plus the bare UUIDs and digits clients send in practice (a token cannot start
 // with a digit, but refusing `Idempotency-Key: 3f1c…` would only punish well-meaning clients).
 const BARE_KEY = /^[!#$%&'*+\-.^_`|~0-9A-Za-z:/]+$/;
@@ -45,6 +51,17 @@ export function parseIdempotencyKey(raw: string): KeyParse {
   return { ok: true, key };
 }
 
+/**
+ * Checks a `webhook-id` header (Standard Webhooks) before it becomes a key: visible ASCII, at most
+ * the key length. A blank one is no key at all (`ok` with an empty key).
+ */
+export function parseWebhookId(raw: string): KeyParse {
+  const value = raw.trim();
+  if (value.length > MAX_KEY_LENGTH) return { ok: false, reason: `the webhook-id header is longer than ${MAX_KEY_LENGTH} characters` };
+  if (!/^[\x21-\x7e]*$/.test(value)) return { ok: false, reason: "the webhook-id header holds characters other than visible ASCII" };
+  return { ok: true, key: value };
+}
+
 export interface KeySources {
   /** The parsed `Idempotency-Key` header, if any. */
   header?: string;
@@ -77,18 +94,36 @@ export function isEventId(value: string): boolean {
   return EVENT_ID.test(value);
 }
 
-/** JSON with object keys sorted at every level, so equal values give equal text. */
+/** Canonical JSON of a value: sorted member names, numbers and strings as JSON.stringify writes them. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return "[" + value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",") + "]";
-  const entries = Object.keys(value as Record<string, unknown>)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => JSON.stringify(k) + ":" + canonicalJson((value as Record<string, unknown>)[k]));
-  return "{" + entries.join(",") + "}";
+  const text = JSON.stringify(value);
+  if (text === undefined) return "null";
+  // The value is already in memory, so its depth is no threat: no limit of our own here.
+  const scanned = scanJson(text, { maxDepth: Number.MAX_SAFE_INTEGER });
+  if (!scanned.ok) throw new Error(`canonicalJson: ${scanned.error.message}`);
+  return canonicalText(text, scanned.node);
 }
 
-/** SHA-256 of the canonical JSON of the event as received: what tells a retry from a reuse. */
-export function payloadHash(envelope: unknown): string {
-  return createHash("sha256").update(canonicalJson(envelope)).digest("hex");
+// What makes two events the same payload: CloudEvents says a null attribute is an absent one, and
+// a `datacontenttype` of plain application/json is what a JSON event without one means, so the
+// structured and the binary form of one event hash the same. `"data": null` is a payload and stays.
+function samePayloadMember(name: string, value: JsonNode): boolean {
+  if (value.k === "null") return name === "data";
+  return !(name === "datacontenttype" && value.k === "string" && isDefaultDataContentType(value.v));
+}
+
+/**
+ * SHA-256 of the lossless canonical form of the event as received (before coercions): any
+ * accepted difference, down to one digit of a 64-bit integer, is a different payload.
+ */
+export function eventPayloadHash(event: ScannedEvent): string {
+  return createHash("sha256").update(canonicalText(event.text, event.root, samePayloadMember)).digest("hex");
+}
+
+/** The same hash for an event held as a value (tests, tools). */
+export function payloadHash(event: unknown): string {
+  const text = JSON.stringify(event);
+  const scanned = text === undefined ? undefined : scanJson(text, { maxDepth: Number.MAX_SAFE_INTEGER });
+  if (!scanned?.ok || scanned.node.k !== "object") return createHash("sha256").update(canonicalJson(event)).digest("hex");
+  return eventPayloadHash({ text: text!, root: scanned.node });
 }

@@ -7,9 +7,9 @@ import { FUNCTION_ENVIRONMENT } from "./contract/environment";
 import { problem } from "./contract/problems";
 import type { ProblemBody } from "./contract/problems";
 import { routePath } from "./contract/routes";
-import { TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "./contract/table";
-import { createEnvelopeValidator, createEventTypes } from "./event-types";
-import type { EnvelopeValidator } from "./event-types";
+import { createEventTypes } from "./event-types";
+import { createEnvelopeValidator } from "./event-validator";
+import type { EnvelopeValidator } from "./event-validator";
 import { createSqsEventQueue } from "./event-queue";
 import type { EventQueue } from "./event-queue";
 import { createDynamoEventStore } from "./event-store";
@@ -18,12 +18,12 @@ import { headerOf } from "./http-request";
 import { jsonResponse, problemResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
 import type { LambdaContextLike } from "./lambda-context";
+import { failedDependency } from "./failure-classes";
 import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
 import { prepareBatch, prepareEvent } from "./prepare-event";
-import type { IngestRequest } from "./prepare-event";
-import type { QueueMessage } from "./queue-message";
-import { routeRequest } from "./route-request";
+import type { IngestRequest, PreparedMessage } from "./prepare-event";
+import { internalError, routeRequest } from "./route-request";
 import { readSettings } from "./settings";
 
 export interface IngestDeps {
@@ -99,18 +99,20 @@ export function decideConflict(existing: StoredRecord | undefined, hash: string,
 export function makeIngestHandler(deps: IngestDeps): IngestHandler {
   const now = deps.now ?? Date.now;
 
-  const acquire = async (message: QueueMessage, log: Logger): Promise<AcquireResult> => {
+  // Only a failed call to the table is a 503; anything else thrown here is a bug and goes up (500).
+  const acquire = async (p: PreparedMessage, log: Logger): Promise<AcquireResult> => {
+    const { message } = p;
     const nowMs = now();
     const leaseToken = randomUUID();
     try {
       const outcome = await deps.store.acquire(
         {
-          [TABLE_HASH_KEY]: message.id,
+          id: message.id,
           payloadHash: message.payloadHash,
-          source: message.event.source,
-          type: message.event.type,
+          source: p.source,
+          type: p.type,
           receivedAt: message.receivedAt,
-          [TABLE_TTL_ATTRIBUTE]: Math.floor(nowMs / 1000) + deps.windowSeconds,
+          ttlSeconds: Math.floor(nowMs / 1000) + deps.windowSeconds,
           leaseUntil: nowMs + deps.leaseSeconds * 1000,
           leaseToken,
         },
@@ -119,6 +121,7 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
       if (outcome.written) return { kind: "acquired", leaseToken };
       return decideConflict(outcome.existing, message.payloadHash, now(), message.requestId);
     } catch (err) {
+      if (!failedDependency(err)) throw err;
       log.error("lease write failed", errorSummary(err));
       return { kind: "unavailable", error: err };
     }
@@ -140,29 +143,31 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
       log.info("rejected", { status: prepared.problem.status, problem: prepared.problem.type });
       return problemResponse(prepared.problem);
     }
-    const message = prepared.message;
-    const elog = log.child({ eventId: message.id, type: message.event.type });
-    const lease = await acquire(message, elog);
+    const p = prepared.prepared;
+    const id = p.message.id;
+    const elog = log.child({ eventId: id, type: p.type });
+    const lease = await acquire(p, elog);
     if (lease.kind === "unavailable") return unavailable("the event store is unavailable; retry later", req.requestId);
     if (lease.kind === "replayed") {
       elog.info("replayed");
-      return jsonResponse(202, acceptedBody(message.id), { location: locationOf(message.id), "idempotent-replayed": "true" });
+      return jsonResponse(202, acceptedBody(id), { location: locationOf(id), "idempotent-replayed": "true" });
     }
     if (lease.kind === "conflict") {
       elog.info("idempotency conflict", { status: lease.problem.status, problem: lease.problem.type });
       return problemResponse(lease.problem, lease.retryAfter ? { "retry-after": String(lease.retryAfter) } : {});
     }
     try {
-      await deps.queue.send(message);
+      await deps.queue.send(p.body);
     } catch (err) {
       elog.error("send failed", errorSummary(err));
-      await compensate(message.id, lease.leaseToken, elog);
+      await compensate(id, lease.leaseToken, elog);
+      if (!failedDependency(err)) throw err;
       const rejected = senderRejection(err, req.requestId);
       if (rejected) return problemResponse(rejected);
       return unavailable("the queue is unavailable; retry later", req.requestId);
     }
     elog.info("accepted");
-    return jsonResponse(202, acceptedBody(message.id), { location: locationOf(message.id) });
+    return jsonResponse(202, acceptedBody(id), { location: locationOf(id) });
   };
 
   type ItemResult = { index: number; id?: string; status: "accepted" | "replayed" | "rejected" | "failed"; httpStatus: number; problem?: ProblemBody };
@@ -174,16 +179,16 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
       return problemResponse(prepared.problem);
     }
     const results: ItemResult[] = new Array(prepared.items.length);
-    const toSend: { index: number; message: QueueMessage; leaseToken: string }[] = [];
+    const toSend: { index: number; prepared: PreparedMessage; leaseToken: string }[] = [];
     await Promise.all(
       prepared.items.map(async (item) => {
         if (!item.ok) {
           results[item.index] = { index: item.index, status: "rejected", httpStatus: item.problem.status, problem: item.problem };
           return;
         }
-        const id = item.message.id;
-        const lease = await acquire(item.message, log.child({ eventId: id, index: item.index }));
-        if (lease.kind === "acquired") toSend.push({ index: item.index, message: item.message, leaseToken: lease.leaseToken });
+        const id = item.prepared.message.id;
+        const lease = await acquire(item.prepared, log.child({ eventId: id, index: item.index }));
+        if (lease.kind === "acquired") toSend.push({ index: item.index, prepared: item.prepared, leaseToken: lease.leaseToken });
         else if (lease.kind === "replayed") results[item.index] = { index: item.index, id, status: "replayed", httpStatus: 202 };
         else if (lease.kind === "conflict") results[item.index] = { index: item.index, id, status: "rejected", httpStatus: lease.problem.status, problem: lease.problem };
         else results[item.index] = { index: item.index, id, status: "failed", httpStatus: 503, problem: problem("dependency-unavailable", "the event store is unavailable", { requestId: req.requestId }) };
@@ -192,15 +197,18 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
     toSend.sort((a, b) => a.index - b.index);
     let failures: { entryId: string; code: string; message: string; senderFault: boolean }[];
     try {
-      failures = await deps.queue.sendBatch(toSend.map((s) => ({ entryId: String(s.index), message: s.message })));
+      // As many SendMessageBatch requests as 10 entries and 256 KiB per request need (event-queue.ts).
+      failures = await deps.queue.sendBatch(toSend.map((s) => ({ entryId: String(s.index), body: s.prepared.body })));
     } catch (err) {
-      log.error("batch send failed", errorSummary(err));
-      failures = toSend.map((s) => ({ entryId: String(s.index), code: "RequestFailed", message: String((err as Error)?.message ?? err), senderFault: false }));
+      // Not a failed request (those come back as failures): a bug. Give the leases back, then 500.
+      await Promise.all(toSend.map((s) => compensate(s.prepared.message.id, s.leaseToken, log)));
+      throw err;
     }
+    if (failures.length > 0) log.warn("batch entries not queued", { failed: failures.length, of: toSend.length });
     const failedById = new Map(failures.map((f) => [f.entryId, f]));
     await Promise.all(
       toSend.map(async (s) => {
-        const id = s.message.id;
+        const id = s.prepared.message.id;
         const failure = failedById.get(String(s.index));
         if (!failure) {
           results[s.index] = { index: s.index, id, status: "accepted", httpStatus: 202 };
@@ -225,7 +233,7 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
     return jsonResponse(allGood ? 202 : 207, { items: results });
   };
 
-  return async (event, context) => {
+  const handle: IngestHandler = async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     const log = deps.log.child({ requestId, awsRequestId: context.awsRequestId });
     const route = routeRequest("ingest", event, log, requestId);
@@ -239,12 +247,14 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
       userAgent: event.requestContext?.http?.userAgent ?? headerOf(event.headers, "user-agent"),
       receivedAt: new Date(now()).toISOString(),
     };
+    return route.name === "postBatch" ? await batch(req, log) : await single(req, log);
+  };
+  // A bug is a 500 with nothing of its internals; only a failed dependency call is a 503.
+  return async (event, context) => {
     try {
-      return route.name === "postBatch" ? await batch(req, log) : await single(req, log);
+      return await handle(event, context);
     } catch (err) {
-      // Only a bug gets here; the client still learns to retry rather than seeing a bare 500.
-      log.error("unexpected ingest failure", { ...errorSummary(err), stack: (err as Error)?.stack });
-      return unavailable("the request could not be handled; retry later", requestId);
+      return internalError(err, deps.log, event, context);
     }
   };
 }

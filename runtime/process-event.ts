@@ -1,13 +1,14 @@
 // What the worker does to an event beyond storing it. Today that is only the non-prod
 // `sluice.test.fault` type, whose `data.mode` fails on purpose so the failure paths can be proven.
 import { TEST_FAULT_TYPE } from "./event-types";
-import type { CloudEventRecord, EventTypeRegistry } from "./event-types";
+import type { EventTypeRegistry } from "./event-types";
 import { classifiedError } from "./failure-classes";
 
-export async function processEvent(event: CloudEventRecord, registry: EventTypeRegistry): Promise<void> {
+/** `text` is the event's JSON as accepted (validated: its depth is bounded). */
+export async function processEvent(event: { type: string; text: string }, registry: EventTypeRegistry): Promise<void> {
   // Without SLUICE_TEST_EVENTS the type is not registered and the event is just data.
   if (event.type !== TEST_FAULT_TYPE || !registry.has(TEST_FAULT_TYPE)) return;
-  const mode = (event.data as { mode?: string } | undefined)?.mode;
+  const mode = (JSON.parse(event.text) as { data?: { mode?: string } }).data?.mode;
   switch (mode) {
     case "permanent":
       throw classifiedError("PERMANENT", "test fault: permanent");

@@ -3,17 +3,18 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { createDocumentClient } from "./aws-clients";
 import { FUNCTION_ENVIRONMENT } from "./contract/environment";
 import { problem } from "./contract/problems";
-import { TABLE_HASH_KEY } from "./contract/table";
+import { decodeStoredDocument } from "./contract/stored-document";
 import { demoSourceRows } from "./demo-source";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, StoredRecord } from "./event-store";
+import { failedDependency } from "./failure-classes";
 import { jsonResponse, problemResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
 import { isEventId } from "./idempotency-key";
 import type { LambdaContextLike } from "./lambda-context";
-import { createLogger } from "./log";
+import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
-import { routeRequest } from "./route-request";
+import { internalError, routeRequest } from "./route-request";
 import { readSettings } from "./settings";
 
 export interface QueryDeps {
@@ -28,20 +29,25 @@ export type QueryHandler = (event: APIGatewayProxyEventV2, context: LambdaContex
 
 const NO_STORE = { "cache-control": "no-store" };
 
-/** The public view of a record: no lease token, no internal key material. */
-export function eventView(rec: StoredRecord): Record<string, unknown> {
-  const view: Record<string, unknown> = { id: rec[TABLE_HASH_KEY], status: rec.status, type: rec.type, source: rec.source, receivedAt: rec.receivedAt };
+/**
+ * The public view of a record as JSON text: status and times from the item, then `event` spliced in
+ * as the stored text itself, so what comes back is byte for byte what was accepted (no parse and
+ * re-serialize that would round a 64-bit integer). No lease token, no key material.
+ */
+export function eventViewText(rec: StoredRecord): string {
+  const view: Record<string, unknown> = { id: rec.id, status: rec.status, type: rec.type, source: rec.source, receivedAt: rec.receivedAt };
   if (rec.processedAt) view.processedAt = rec.processedAt;
   if (rec.status === "failed") {
     view.errorCategory = rec.errorCategory;
     view.errorReason = rec.errorReason;
   }
-  if (rec.event) view.event = rec.event;
-  return view;
+  const head = JSON.stringify(view);
+  if (!rec.document) return head;
+  return `${head.slice(0, -1)},"event":${decodeStoredDocument(rec.document).event}}`;
 }
 
 export function makeQueryHandler(deps: QueryDeps): QueryHandler {
-  return async (event, context) => {
+  const handle: QueryHandler = async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     const log = deps.log.child({ requestId, awsRequestId: context.awsRequestId });
     const route = routeRequest("query", event, log, requestId);
@@ -54,14 +60,23 @@ export function makeQueryHandler(deps: QueryDeps): QueryHandler {
     const id = route.params.id ?? "";
     // A well-formed id is a hash; anything else cannot exist, so there is nothing to read.
     if (!isEventId(id)) return problemResponse(problem("not-found", `no event ${JSON.stringify(id)}`, { requestId }));
+    let rec: StoredRecord | undefined;
     try {
-      const rec = await deps.store.get(id);
-      if (!rec) return problemResponse(problem("not-found", `no event ${id}`, { requestId }));
-      log.info("event read", { eventId: id, status: rec.status });
-      return jsonResponse(200, eventView(rec), NO_STORE);
+      rec = await deps.store.get(id);
     } catch (err) {
-      log.error("event read failed", { eventId: id, errorName: (err as Error)?.name, errorMessage: (err as Error)?.message });
+      if (!failedDependency(err)) throw err;
+      log.error("event read failed", { eventId: id, ...errorSummary(err) });
       return problemResponse(problem("dependency-unavailable", "the event store is unavailable; retry later", { requestId }), { "retry-after": "2" });
+    }
+    if (!rec) return problemResponse(problem("not-found", `no event ${id}`, { requestId }));
+    log.info("event read", { eventId: id, status: rec.status });
+    return { statusCode: 200, headers: { "content-type": "application/json", ...NO_STORE }, body: eventViewText(rec) };
+  };
+  return async (event, context) => {
+    try {
+      return await handle(event, context);
+    } catch (err) {
+      return internalError(err, deps.log, event, context);
     }
   };
 }

@@ -1,47 +1,94 @@
-// The queue message contract between ingest and worker: its shape, the body ingest sends, and the
-// check the worker makes before it trusts a body (docs/architecture.md, "Queue message").
-import type { CloudEventRecord } from "./event-types";
+// The queue message contract between ingest and worker (docs/architecture.md, "Queue message"):
+// one JSON header line of our own, a newline, then the event's text exactly as accepted. The event
+// is carried once and never re-serialized. SQS refuses U+FFFE, U+FFFF and lone surrogates in a
+// body; an event holding one travels as base64 of its deflated text instead (marked in the header).
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 
 /** One accepted event on its way to the worker, with what ingest learnt about the request. */
 export interface QueueMessage {
-  v: 1;
   id: string;
   key: string;
+  /** SHA-256 (hex) of the event as received: what tells a retry from a reuse. */
   payloadHash: string;
   receivedAt: string;
   requestId: string;
   sourceIp?: string;
   userAgent?: string;
-  event: CloudEventRecord;
+  /** The event's JSON text as accepted. */
+  event: string;
 }
 
-/** SQS's message size limit (the classic 256 KiB; queues may allow more, none allow less). */
-export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
+/** The format of the header line; another `v` is a message this worker cannot read. */
+export const QUEUE_MESSAGE_VERSION = 2;
 
-// SQS accepts only #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF. JSON.stringify escapes
-// the control characters and lone surrogates, but leaves U+FFFE and U+FFFF as they are: escaping
-// them keeps the JSON identical in meaning and stops SQS refusing an event a client sent in good faith.
-const SQS_FORBIDDEN_IN_JSON = /[\uFFFE\uFFFF]/g;
+/** How the text after the header line holds the event. */
+const ENCODING_DEFLATE_BASE64 = "deflate-base64";
 
-/** The message body as sent: JSON that SQS accepts for any event. */
-export function encodeMessageBody(message: QueueMessage): string {
-  return JSON.stringify(message).replace(SQS_FORBIDDEN_IN_JSON, (c) => "\\u" + c.charCodeAt(0).toString(16));
+// SQS accepts #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF only. A JSON text that
+// passed the scanner holds no raw control character or lone surrogate, so U+FFFE/U+FFFF are left.
+const SQS_REFUSED = /[\uFFFE\uFFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// In our own header, escaping keeps the JSON's meaning (JSON.stringify already escapes surrogates).
+const SQS_REFUSED_IN_HEADER = /[\uFFFE\uFFFF]/g;
+
+/** The message body as sent; SQS accepts it for any event. */
+export function encodeMessageBody(m: QueueMessage): string {
+  const header: Record<string, unknown> = { v: QUEUE_MESSAGE_VERSION, id: m.id, key: m.key, payloadHash: m.payloadHash, receivedAt: m.receivedAt, requestId: m.requestId };
+  if (m.sourceIp) header.sourceIp = m.sourceIp;
+  if (m.userAgent) header.userAgent = m.userAgent;
+  // UTF-8 cannot carry a lone surrogate: such text never came through the scanner, so it is a bug.
+  if (LONE_SURROGATE.test(m.event)) throw new Error("the event text is not well-formed Unicode");
+  let payload = m.event;
+  if (SQS_REFUSED.test(m.event)) {
+    header.encoding = ENCODING_DEFLATE_BASE64;
+    payload = deflateRawSync(Buffer.from(m.event, "utf8")).toString("base64");
+  }
+  return JSON.stringify(header).replace(SQS_REFUSED_IN_HEADER, (c) => "\\u" + c.charCodeAt(0).toString(16)) + "\n" + payload;
+}
+
+/** Bytes SQS counts for a body. */
+export function messageBytes(body: string): number {
+  return Buffer.byteLength(body, "utf8");
 }
 
 /** Parses a queue message body; anything else is poison, reported so that it reaches the DLQ. */
 export function parseQueueMessage(body: string): { ok: true; message: QueueMessage } | { ok: false; reason: string } {
-  let value: unknown;
+  const newline = body.indexOf("\n");
+  if (newline === -1) return { ok: false, reason: "body has no header line" };
+  let header: Record<string, unknown>;
   try {
-    value = JSON.parse(body);
+    header = JSON.parse(body.slice(0, newline)) as Record<string, unknown>;
   } catch (err) {
-    return { ok: false, reason: `body is not JSON: ${(err as Error).message}` };
+    return { ok: false, reason: `header line is not JSON: ${(err as Error).message}` };
   }
-  const m = value as Partial<QueueMessage> | null;
-  if (!m || typeof m !== "object" || Array.isArray(m)) return { ok: false, reason: "body is not an object" };
-  if (m.v !== 1) return { ok: false, reason: `unknown message version ${JSON.stringify(m.v)}` };
-  for (const field of ["id", "key", "payloadHash", "receivedAt", "requestId"] as const) {
-    if (typeof m[field] !== "string" || m[field] === "") return { ok: false, reason: `message field ${field} is missing` };
+  if (!header || typeof header !== "object" || Array.isArray(header)) return { ok: false, reason: "header line is not an object" };
+  if (header.v !== QUEUE_MESSAGE_VERSION) return { ok: false, reason: `unknown message version ${JSON.stringify(header.v)}` };
+  for (const field of ["id", "key", "payloadHash", "receivedAt", "requestId"]) {
+    if (typeof header[field] !== "string" || header[field] === "") return { ok: false, reason: `message field ${field} is missing` };
   }
-  if (!m.event || typeof m.event !== "object") return { ok: false, reason: "message field event is missing" };
-  return { ok: true, message: m as QueueMessage };
+  let event = body.slice(newline + 1);
+  if (header.encoding === ENCODING_DEFLATE_BASE64) {
+    try {
+      event = inflateRawSync(Buffer.from(event, "base64")).toString("utf8");
+    } catch (err) {
+      return { ok: false, reason: `event does not inflate: ${(err as Error).message}` };
+    }
+  } else if (header.encoding !== undefined) {
+    return { ok: false, reason: `unknown event encoding ${JSON.stringify(header.encoding)}` };
+  }
+  if (event === "") return { ok: false, reason: "message holds no event" };
+  const text = (k: string) => (typeof header[k] === "string" ? (header[k] as string) : undefined);
+  return {
+    ok: true,
+    message: {
+      id: text("id")!,
+      key: text("key")!,
+      payloadHash: text("payloadHash")!,
+      receivedAt: text("receivedAt")!,
+      requestId: text("requestId")!,
+      sourceIp: text("sourceIp"),
+      userAgent: text("userAgent"),
+      event,
+    },
+  };
 }

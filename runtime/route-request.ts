@@ -6,6 +6,7 @@ import type { HttpFunctionName, RouteName } from "./contract/routes";
 import { requestLine } from "./http-request";
 import { problemResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
+import { errorSummary } from "./log";
 import type { Logger } from "./log";
 import { problem } from "./contract/problems";
 import { matchRoute } from "./routes";
@@ -27,4 +28,15 @@ export function routeRequest(fn: HttpFunctionName, event: APIGatewayProxyEventV2
   if (route.kind === "route") return route;
   if (route.kind === "not-found" && route.misrouted) log.warn("request routed to the wrong function", { method, path });
   return { kind: "answered", response: unroutedResponse(route, method, path, requestId) };
+}
+
+/**
+ * The answer to anything a handler did not expect: a 500 problem that says nothing of the error
+ * (a bug is not the client's to retry forever, and its internals are not theirs to read), logged
+ * with the stack under the request id the problem names.
+ */
+export function internalError(err: unknown, log: Logger, event: APIGatewayProxyEventV2 | undefined, context: { awsRequestId?: string } | undefined): HttpResult {
+  const requestId = event?.requestContext?.requestId ?? context?.awsRequestId ?? "";
+  log.error("unexpected failure: answered 500", { requestId, awsRequestId: context?.awsRequestId, ...errorSummary(err), stack: (err as Error)?.stack });
+  return problemResponse(problem("internal-error", "the request failed because of an error on our side; it is logged under this request's id", { requestId }));
 }

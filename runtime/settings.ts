@@ -2,6 +2,7 @@
 // the defaults, the `on`/`off` flags, and a clear error naming the variable that is wrong.
 import { ENV_NAMES } from "./contract/environment";
 import type { Settings } from "./contract/environment";
+import { INPUT_LIMITS } from "./contract/limits";
 
 export type { Settings };
 
@@ -14,6 +15,15 @@ function positiveInt(env: Env, setting: Name, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function nonNegativeInt(env: Env, setting: Name, fallback: number): number {
+  const name = ENV_NAMES[setting];
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be 0 or a positive integer, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -44,10 +54,11 @@ export function readSettings(env: Env, need: { table?: boolean; queue?: boolean 
     version: optional(env, "version", "0.0.0"),
     tableName: need.table ? required(env, "tableName") : optional(env, "tableName", ""),
     queueUrl: need.queue ? required(env, "queueUrl") : optional(env, "queueUrl", ""),
-    // Default leaves room under SQS's 256 KiB message limit for the enrichment around the event.
-    maxBodyBytes: positiveInt(env, "maxBodyBytes", 200 * 1024),
+    // Default leaves room under SQS's 256 KiB message limit for the header line before the event.
+    maxBodyBytes: positiveInt(env, "maxBodyBytes", INPUT_LIMITS.defaultMaxBodyBytes),
     windowSeconds: positiveInt(env, "windowSeconds", 24 * 3600),
     leaseSeconds: positiveInt(env, "leaseSeconds", 60),
+    retentionDays: nonNegativeInt(env, "retentionDays", 0),
     unknownTypes,
     testEvents: flag(env, "testEvents"),
     demoSource: flag(env, "demoSource"),

@@ -4,13 +4,18 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { createDocumentClient } from "./aws-clients";
 import { FUNCTION_ENVIRONMENT } from "./contract/environment";
-import { TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "./contract/table";
-import { createEnvelopeValidator, createEventTypes } from "./event-types";
-import type { EnvelopeValidator, EventTypeRegistry } from "./event-types";
+import { INPUT_LIMITS } from "./contract/limits";
+import { encodeStoredDocument } from "./contract/stored-document";
+import type { ScannedEvent } from "./cloudevent-envelope";
+import { createEventTypes } from "./event-types";
+import type { EventTypeRegistry } from "./event-types";
+import { createEnvelopeValidator } from "./event-validator";
+import type { EnvelopeValidator } from "./event-validator";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, FinalRecord } from "./event-store";
 import { classifiedError, classifyFailure, failureReason, isRetried } from "./failure-classes";
 import type { FailureCategory } from "./failure-classes";
+import { scanJson } from "./json-scan";
 import type { LambdaContextLike } from "./lambda-context";
 import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
@@ -23,7 +28,10 @@ export interface WorkerDeps {
   store: EventStore;
   registry: EventTypeRegistry;
   validator: EnvelopeValidator;
+  /** The idempotency window: a stored event is kept at least this long, so its key is remembered. */
   windowSeconds: number;
+  /** Days a stored event is kept; 0 keeps it. */
+  retentionDays: number;
   log: Logger;
   now?: () => number;
 }
@@ -50,31 +58,41 @@ async function withDeadline<T>(work: Promise<T>, budgetMs: number): Promise<T> {
   }
 }
 
+/** A string attribute read straight from the event's top level, for a record whose event failed its checks. */
+function topLevelString(event: ScannedEvent, name: string): string | undefined {
+  const n = event.root.keys.indexOf(name);
+  const node = n === -1 ? undefined : event.root.values[n];
+  return node?.k === "string" && node.v !== "" && Buffer.byteLength(node.v) <= INPUT_LIMITS.maxAttributeBytes ? node.v : undefined;
+}
+
 export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
   const now = deps.now ?? Date.now;
 
-  const finalRecord = (m: QueueMessage, record: SQSRecord, failure?: { category: FailureCategory; reason: string }): FinalRecord => {
-    const receivedMs = Date.parse(m.receivedAt);
+  /** Kept for the retention, never less than the idempotency window; no TTL when kept. */
+  const ttlOf = (receivedAt: string): number | undefined => {
+    if (deps.retentionDays === 0) return undefined;
+    const receivedMs = Date.parse(receivedAt);
     const base = Number.isNaN(receivedMs) ? now() : receivedMs;
-    return {
-      [TABLE_HASH_KEY]: m.id,
-      status: failure ? "failed" : "processed",
-      payloadHash: m.payloadHash,
-      key: m.key,
-      source: String(m.event.source),
-      type: String(m.event.type),
-      receivedAt: m.receivedAt,
-      [TABLE_TTL_ATTRIBUTE]: Math.floor(base / 1000) + deps.windowSeconds,
-      requestId: m.requestId,
-      sourceIp: m.sourceIp,
-      userAgent: m.userAgent,
-      event: m.event as Record<string, unknown>,
-      processedAt: new Date(now()).toISOString(),
-      errorCategory: failure?.category,
-      errorReason: failure?.reason,
-      receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
-    };
+    return Math.floor(base / 1000) + Math.max(deps.retentionDays * 86400, deps.windowSeconds);
   };
+
+  const finalRecord = (m: QueueMessage, event: ScannedEvent, record: SQSRecord, opts: { failure?: { category: FailureCategory; reason: string }; document: boolean }): FinalRecord => ({
+    id: m.id,
+    status: opts.failure ? "failed" : "processed",
+    payloadHash: m.payloadHash,
+    source: topLevelString(event, "source"),
+    type: topLevelString(event, "type"),
+    receivedAt: m.receivedAt,
+    ttlSeconds: ttlOf(m.receivedAt),
+    processedAt: new Date(now()).toISOString(),
+    attempts: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+    errorCategory: opts.failure?.category,
+    errorReason: opts.failure?.reason,
+    // The event's text goes in as it came out of the queue: one binary attribute, never a map.
+    document: opts.document
+      ? encodeStoredDocument({ event: m.event, key: m.key, requestId: m.requestId, sourceIp: m.sourceIp, userAgent: m.userAgent })
+      : undefined,
+  });
 
   const store = async (rec: FinalRecord, log: Logger): Promise<RecordOutcome> => {
     const outcome = await deps.store.complete(rec);
@@ -89,25 +107,45 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
     return "conflict";
   };
 
+  // A failed event is stored with its document, so it can be replayed once fixed. If the table
+  // refuses that write for a reason in the item itself, a minimal record (status, category,
+  // reason, no event) is stored instead: a write that cannot succeed is never retried forever.
+  const storeFailure = async (m: QueueMessage, event: ScannedEvent, record: SQSRecord, failure: { category: FailureCategory; reason: string }, withDocument: boolean, log: Logger): Promise<RecordOutcome> => {
+    if (withDocument) {
+      try {
+        return await store(finalRecord(m, event, record, { failure, document: true }), log);
+      } catch (err) {
+        if (classifyFailure(err) !== "PERMANENT") throw err;
+        log.error("the failed event could not be stored whole: storing a minimal record", errorSummary(err));
+        failure = { category: failure.category, reason: `${failure.reason}; the event itself could not be stored: ${failureReason(err)}`.slice(0, 500) };
+      }
+    }
+    return store(finalRecord(m, event, record, { failure, document: false }), log);
+  };
+
   const handleRecord = async (record: SQSRecord, budgetMs: number): Promise<RecordOutcome> => {
     const parsed = parseQueueMessage(record.body);
-    if (!parsed.ok) {
+    const scanned = parsed.ok ? scanJson(parsed.message.event, { maxDepth: INPUT_LIMITS.maxDepth }) : undefined;
+    if (!parsed.ok || !scanned?.ok || scanned.node.k !== "object") {
       deps.log.error("poison message: reported for redelivery until it reaches the DLQ", {
         messageId: record.messageId,
-        reason: parsed.reason,
+        reason: parsed.ok ? `the event is not a JSON object within the limits: ${scanned?.ok ? "not an object" : scanned?.error.message}` : parsed.reason,
         receiveCount: record.attributes?.ApproximateReceiveCount,
       });
       return "poison";
     }
     const m = parsed.message;
+    const event: ScannedEvent = { text: m.event, root: scanned.node };
     const log = deps.log.child({ eventId: m.id, requestId: m.requestId, messageId: record.messageId });
+    let storing = false;
     try {
       return await withDeadline(
         (async () => {
-          const checked = deps.validator.validate(m.event);
+          const checked = deps.validator.check(event);
           if (!checked.ok) throw classifiedError("VALIDATION", checked.errors.map((e) => `${e.path || "/"}: ${e.message}`).join("; "));
-          await processEvent(checked.value, deps.registry);
-          return store(finalRecord({ ...m, event: checked.value }, record), log);
+          await processEvent({ type: checked.event.envelope.type, text: m.event }, deps.registry);
+          storing = true;
+          return store(finalRecord(m, event, record, { document: true }), log);
         })(),
         budgetMs,
       );
@@ -119,7 +157,10 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
       }
       log.warn("record failed: stored as failed", { category, ...errorSummary(err) });
       try {
-        return await store(finalRecord(m, record, { category, reason: failureReason(err) }), log);
+        // The table refused the event's own write for a reason in the item: the same write would fail again.
+        const documentFits = !(storing && category === "PERMANENT");
+        const reason = documentFits ? failureReason(err) : `the event itself could not be stored: ${failureReason(err)}`.slice(0, 500);
+        return await storeFailure(m, event, record, { category, reason }, documentFits, log);
       } catch (storeErr) {
         log.error("could not store the failure: will be retried", { category: classifyFailure(storeErr), ...errorSummary(storeErr) });
         return "retry";
@@ -133,7 +174,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
     const outcomes = await Promise.all(
       records.map((r) =>
         handleRecord(r, budgetMs).catch((err): RecordOutcome => {
-          deps.log.error("unexpected worker failure", { messageId: r.messageId, ...errorSummary(err) });
+          deps.log.error("unexpected worker failure", { messageId: r.messageId, ...errorSummary(err), stack: (err as Error)?.stack });
           return "retry";
         }),
       ),
@@ -155,6 +196,7 @@ export function workerFactory(): WorkerHandler {
     registry,
     validator: createEnvelopeValidator(registry, { unknownTypes: settings.unknownTypes }),
     windowSeconds: settings.windowSeconds,
+    retentionDays: settings.retentionDays,
     log: createLogger({ fn: "worker", stage: settings.stage, version: settings.version }, { level: settings.logLevel }),
   });
 }

@@ -47,7 +47,9 @@ export function recordDynamoDb(m: LocalMetrics["dynamodb"], action: string, stat
   const units = status < 400 ? capacityUnits(responseBody) : 0;
   if (DYNAMODB_WRITES.has(action)) {
     // A write whose condition fails is still billed (at least 1 WCU); the error carries no figure.
-    m.writeUnits += status < 400 ? units : responseBody.includes("ConditionalCheckFailed") ? 1 : 0;
+    const charged = status < 400 ? units : responseBody.includes("ConditionalCheckFailed") ? 1 : 0;
+    m.writeUnits += charged;
+    bump(m.writeUnitsByAction, action, charged);
   } else if (DYNAMODB_READS.has(action)) {
     m.readUnits += units;
   }

@@ -11,6 +11,8 @@ export interface Settings {
   maxBodyBytes: number;
   windowSeconds: number;
   leaseSeconds: number;
+  /** Days a stored event is kept; 0 keeps it (no TTL). */
+  retentionDays: number;
   unknownTypes: "accept" | "reject";
   testEvents: boolean;
   demoSource: boolean;
@@ -29,10 +31,12 @@ export const ENV_NAMES = {
   queueUrl: "SLUICE_QUEUE_URL",
   /** Request body limit after base64 decoding. */
   maxBodyBytes: "SLUICE_MAX_BODY_BYTES",
-  /** How long a key is remembered; also the record TTL. */
+  /** How long a key is remembered at least; the TTL of a record not yet processed. */
   windowSeconds: "SLUICE_IDEMPOTENCY_WINDOW_SECONDS",
   /** How long a new record's lease lasts (longer than the ingest timeout). */
   leaseSeconds: "SLUICE_LEASE_SECONDS",
+  /** Days a processed or failed event is kept (0: kept until deleted). */
+  retentionDays: "SLUICE_EVENT_RETENTION_DAYS",
   /** `accept` or `reject` events whose `type` has no schema. */
   unknownTypes: "SLUICE_UNKNOWN_TYPES",
   /** `on` registers the `sluice.test.fault` type (never in prod). */
@@ -53,7 +57,7 @@ export const FUNCTION_ENVIRONMENT = {
     needs: { table: true, queue: true },
   },
   worker: {
-    variables: ["stage", "version", "tableName", "windowSeconds", "unknownTypes", "testEvents"],
+    variables: ["stage", "version", "tableName", "windowSeconds", "retentionDays", "unknownTypes", "testEvents"],
     needs: { table: true, queue: false },
   },
   query: {

@@ -1,7 +1,12 @@
 // RFC 9457 problem details: the one place where problem types, titles and statuses are defined.
 // The handlers answer with them and the CLI reads the slug back out of a problem's `type`. What
 // API Gateway answers itself (its 429, 413, 404, 500, 503) is its own `{"message":…}`, not one of these.
-import type { FieldError } from "../event-types";
+
+/** One reason a request was refused: a JSON pointer into the event (`""` for the event itself) and what is wrong there. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
 
 /** Every problem `type` is this prefix plus a slug from PROBLEM_CATALOG. */
 export const PROBLEM_TYPE_PREFIX = "urn:sluice:problem:";
@@ -20,6 +25,7 @@ export const PROBLEM_CATALOG = {
   "not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "dependency-unavailable": { status: 503, title: "A dependency is unavailable" },
+  "internal-error": { status: 500, title: "Internal error" },
 } as const;
 
 export type ProblemSlug = keyof typeof PROBLEM_CATALOG;

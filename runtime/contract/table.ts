@@ -1,18 +1,48 @@
 // The IdempotentTable's schema, written once: components/idempotent-table.ts creates the table
-// from it and runtime/event-store.ts builds its keys and condition expressions from it.
+// from it and runtime/event-store.ts builds its items, keys and conditions from it. An item holds
+// the event as one binary document (stored-document.ts) and, beside it, only what queries and
+// conditions read. Names that nothing queries are short: every byte of every item is paid for.
 
 /** The partition key: one item per idempotency key, holding the event id (`evt_…`). */
 export const TABLE_HASH_KEY = "pk";
 /** DynamoDB attribute type of the partition key (S: string). */
 export const TABLE_HASH_KEY_TYPE = "S";
 
-/** Epoch seconds after which DynamoDB may delete the item: the end of the idempotency window. */
+/** Epoch seconds after which DynamoDB may delete the item (absent: kept). */
 export const TABLE_TTL_ATTRIBUTE = "expiresAt";
+
+/** The item's other attributes. `source` and `receivedAt` stay top-level, named, for indexes. */
+export const ITEM_ATTRIBUTES = {
+  /** S: `accepted`, `processed` or `failed`. */
+  status: "status",
+  /** B: SHA-256 (32 bytes) of the event as received; conditions compare it. */
+  payloadHash: "h",
+  /** S: the event's `source`. */
+  source: "source",
+  /** S: the event's `type`. */
+  type: "type",
+  /** S: ISO 8601 time the ingest accepted the request. */
+  receivedAt: "receivedAt",
+  /** S: ISO 8601 time the worker stored the final state. */
+  processedAt: "pa",
+  /** N: receives of the queue message when it was stored (1 = first attempt). */
+  attempts: "n",
+  /** S: failure category (VALIDATION, PERMANENT, PROCESSING…); only on `failed` items. */
+  errorCategory: "ec",
+  /** S: a short reason; only on `failed` items. */
+  errorReason: "er",
+  /** N: epoch milliseconds until which the ingest's lease holds; only while `accepted`. */
+  leaseUntil: "lu",
+  /** S: the token of the request holding the lease; only while `accepted`. */
+  leaseToken: "lt",
+  /** B: the stored document: the event's exact text and the request's metadata. */
+  document: "d",
+} as const;
 
 /** The optional GSI for listing a source's events in arrival order (`bySourceIndex` in config). */
 export const BY_SOURCE_INDEX = "bySource";
 /** Its keys: the event's `source` and the ISO `receivedAt` time, both strings. */
-export const BY_SOURCE_INDEX_KEYS = { hashKey: "source", rangeKey: "receivedAt", type: "S" } as const;
+export const BY_SOURCE_INDEX_KEYS = { hashKey: ITEM_ATTRIBUTES.source, rangeKey: ITEM_ATTRIBUTES.receivedAt, type: "S" } as const;
 
 /** The key object of one item. */
 export function itemKey(id: string): Record<typeof TABLE_HASH_KEY, string> {

@@ -158,7 +158,7 @@ for (const variant of DEPLOY_STACKS) {
     const on = (k: string) => (config(run, k) === "true" ? "on" : "off");
     const table = one(run, TYPES.table).state.name;
     assert.equal(Object.keys(env("ingest")).sort(), [
-      "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LEASE_SECONDS", "SLUICE_MAX_BODY_BYTES", "SLUICE_QUEUE_URL",
+      "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LEASE_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_MAX_BODY_BYTES", "SLUICE_QUEUE_URL",
       "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
     ]);
     assert.is(env("ingest").SLUICE_QUEUE_URL, one(run, TYPES.queue, "sluice-events-queue").state.url);
@@ -167,8 +167,19 @@ for (const variant of DEPLOY_STACKS) {
     assert.is(env("ingest").SLUICE_STAGE, stack);
     assert.ok(Number(env("ingest").SLUICE_LEASE_SECONDS) > functionByLabel(run, "ingest").inputs.timeout, "lease outlives the ingest timeout");
     assert.is(env("ingest").SLUICE_MAX_BODY_BYTES, config(run, "maxBodyBytes"));
-    assert.equal(Object.keys(env("worker")).sort(), ["SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION"]);
-    assert.equal(Object.keys(env("query")).sort(), ["SLUICE_DEMO_SOURCE", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_VERSION"]);
+    assert.equal(Object.keys(env("worker")).sort(), [
+      "SLUICE_EVENT_RETENTION_DAYS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
+    ]);
+    assert.is(env("worker").SLUICE_EVENT_RETENTION_DAYS, config(run, "eventRetentionDays"));
+    assert.equal(Object.keys(env("query")).sort(), ["SLUICE_DEMO_SOURCE", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_VERSION"]);
+    for (const label of ["ingest", "worker", "query"] as const) {
+      // The level the functions log at, and Lambda's own lines filtered to match (JSON log format).
+      assert.is(env(label).SLUICE_LOG_LEVEL, config(run, "logLevel"));
+      const logging = functionByLabel(run, label).inputs.loggingConfig;
+      assert.is(logging.logFormat, "JSON");
+      assert.is(logging.applicationLogLevel, config(run, "logLevel").toUpperCase());
+      assert.is(logging.systemLogLevel, config(run, "logLevel") === "warn" ? "WARN" : "INFO");
+    }
     assert.is(env("query").SLUICE_DEMO_SOURCE, on("demoSource"));
     for (const label of ["ingest", "worker", "query"] as const) {
       assert.is(functionByLabel(run, label).inputs.memorySize, Number(config(run, `${label}MemoryMb`)));

@@ -10,6 +10,7 @@ import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startLocalStack, type LocalStack } from "../../local/stack";
 import { PROJECT_DIR } from "../../local/program/project";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
+import { parseQueueMessage } from "../../runtime/queue-message";
 import { cloudEvent, eventually, faultEvent, httpClient, json, TARGET_ENV } from "./target";
 
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
@@ -144,7 +145,10 @@ if (deployed) {
           "the poison message in the DLQ after the restart",
           async () => {
             const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: String(stack!.outputs.dlqUrl), MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 1 }));
-            return out.Messages?.find((m) => (JSON.parse(m.Body ?? "{}") as { id?: string }).id === poison);
+            return out.Messages?.find((m) => {
+              const parsed = parseQueueMessage(m.Body ?? "");
+              return parsed.ok && parsed.message.id === poison;
+            });
           },
           60_000,
         );

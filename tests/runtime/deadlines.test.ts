@@ -9,7 +9,8 @@ import * as assert from "uvu/assert";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { ATTEMPT_TIMEOUT_MS, CALL_DEADLINE_MS, createDocumentClient, withCallDeadline } from "../../runtime/aws-clients";
 import { classifyFailure } from "../../runtime/failure-classes";
-import { createEnvelopeValidator, createEventTypes } from "../../runtime/event-types";
+import { createEventTypes } from "../../runtime/event-types";
+import { createEnvelopeValidator } from "../../runtime/event-validator";
 import { createDynamoEventStore } from "../../runtime/event-store";
 import { eventIdForKey, deriveKey } from "../../runtime/idempotency-key";
 import { ingestFactory } from "../../runtime/ingest-handler";
@@ -197,6 +198,7 @@ test("the worker: a record whose store call hangs is retried as TIMEOUT, never s
     registry,
     validator: createEnvelopeValidator(registry, { unknownTypes: "reject" }),
     windowSeconds: 3600,
+    retentionDays: 0,
     log: createLogger({ fn: "worker" }, { level: "warn", sink: (l) => lines.push(JSON.parse(l)) }),
   });
   const poll = await pollOnce(ctx.b, ctx.queueUrl, worker, { remainingMs: 30_000 });

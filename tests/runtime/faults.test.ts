@@ -9,7 +9,8 @@ import { queryFactory } from "../../runtime/query-handler";
 import { createDocumentClient, createSqsClient } from "../../runtime/aws-clients";
 import { createDynamoEventStore } from "../../runtime/event-store";
 import { createSqsEventQueue } from "../../runtime/event-queue";
-import { createEnvelopeValidator, createEventTypes } from "../../runtime/event-types";
+import { createEventTypes } from "../../runtime/event-types";
+import { createEnvelopeValidator } from "../../runtime/event-validator";
 import { eventIdForKey, deriveKey, payloadHash } from "../../runtime/idempotency-key";
 import { createLogger } from "../../runtime/log";
 import { startDynalite } from "../../local/dynamodb/dynalite-server";
@@ -27,9 +28,11 @@ import {
   postEvent,
   receiveAll,
   startBackends,
+  queueMessage,
   storedRecord,
   tableItems,
 } from "./harness";
+import { ITEM_ATTRIBUTES } from "../../runtime/contract/table";
 import type { Backends } from "./harness";
 
 interface Ctx {
@@ -130,7 +133,7 @@ test("a batch whose SendMessageBatch fails one entry: 207, that item failed and 
   assert.is(items[1].problem.type, "urn:sluice:problem:payload-too-large");
   assert.is(await storedRecord(ctx.b, ctx.table, items[1].id), undefined, "compensated");
   assert.is((await storedRecord(ctx.b, ctx.table, items[0].id))?.status, "accepted");
-  const queued = (await receiveAll(ctx.b, small.QueueUrl!)).map((m) => JSON.parse(m.body).id).sort();
+  const queued = (await receiveAll(ctx.b, small.QueueUrl!)).map((m) => queueMessage(m.body).id).sort();
   assert.equal(queued, [items[0].id, items[2].id].sort());
 
   // The same refusal on the single route: a 413 after compensation, not a 503 to retry forever.
@@ -168,7 +171,7 @@ test("lease takeover: a duplicate after an expired lease on the same payload re-
   assert.is(again.statusCode, 202, "the first ingest may have died before sending: send again");
   const bodies = await receiveAll(ctx.b, ctx.queueUrl);
   assert.is(bodies.length, 2, "two messages; the worker's condition makes them one record");
-  assert.equal(new Set(bodies.map((m) => JSON.parse(m.body).id)).size, 1);
+  assert.equal(new Set(bodies.map((m) => queueMessage(m.body).id)).size, 1);
 });
 
 test("compensation never deletes a record it did not acquire", async (ctx) => {
@@ -176,10 +179,10 @@ test("compensation never deletes a record it did not acquire", async (ctx) => {
   const ev = cloudEvent();
   const pk = eventIdForKey(deriveKey({ source: String(ev.source), id: String(ev.id) }));
   const now = Date.now();
-  const lease = { pk, payloadHash: payloadHash(ev), source: "s", type: "t", receivedAt: new Date(now).toISOString(), expiresAt: 0, leaseUntil: now + 30_000, leaseToken: "ours" };
+  const lease = { id: pk, payloadHash: payloadHash(ev), source: "s", type: "t", receivedAt: new Date(now).toISOString(), ttlSeconds: 0, leaseUntil: now + 30_000, leaseToken: "ours" };
   assert.equal(await store.acquire(lease, now), { written: true });
   assert.is(await store.release(pk, "someone-elses-token"), false);
-  assert.is((await storedRecord(ctx.b, ctx.table, pk))?.leaseToken, "ours");
+  assert.is((await storedRecord(ctx.b, ctx.table, pk))?.[ITEM_ATTRIBUTES.leaseToken], "ours");
   const second = await store.acquire({ ...lease, leaseToken: "theirs" }, now);
   assert.is(second.written, false, "a live lease is not taken");
   assert.is(await store.release(pk, "ours"), true);

@@ -16,6 +16,11 @@ import { localAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/lo
 import type { LocalServer } from "../../local/aws/loopback-server";
 import { startDynalite } from "../../local/dynamodb/dynalite-server";
 import { startSqs } from "../../local/sqs/sqs-server";
+import { ITEM_ATTRIBUTES } from "../../runtime/contract/table";
+import { decodeStoredDocument } from "../../runtime/contract/stored-document";
+import type { StoredDocument } from "../../runtime/contract/stored-document";
+import { parseQueueMessage } from "../../runtime/queue-message";
+import type { QueueMessage } from "../../runtime/queue-message";
 import { ingestFactory } from "../../runtime/ingest-handler";
 import { queryFactory } from "../../runtime/query-handler";
 import { workerFactory } from "../../runtime/worker-handler";
@@ -103,6 +108,7 @@ export function functionEnv(b: Backends, tableName: string, queueUrl: string, ex
     SLUICE_MAX_BODY_BYTES: "4096",
     SLUICE_IDEMPOTENCY_WINDOW_SECONDS: "3600",
     SLUICE_LEASE_SECONDS: "30",
+    SLUICE_EVENT_RETENTION_DAYS: "7",
     SLUICE_UNKNOWN_TYPES: "reject",
     SLUICE_TEST_EVENTS: "on",
     SLUICE_DEMO_SOURCE: "on",
@@ -279,9 +285,24 @@ export async function tableItems(b: Backends, tableName: string): Promise<Record
   return out.Items ?? [];
 }
 
+/** The item as the table holds it (attribute names from runtime/contract/table.ts). */
 export async function storedRecord(b: Backends, tableName: string, id: string): Promise<Record<string, any> | undefined> {
   const out = await b.doc.send(new GetCommand({ TableName: tableName, Key: { pk: id }, ConsistentRead: true }));
   return out.Item;
+}
+
+/** The stored document of an item, decoded: the event's exact text and the request's metadata. */
+export async function storedDocument(b: Backends, tableName: string, id: string): Promise<StoredDocument | undefined> {
+  const item = await storedRecord(b, tableName, id);
+  const bytes = item?.[ITEM_ATTRIBUTES.document] as Uint8Array | undefined;
+  return bytes ? decodeStoredDocument(bytes) : undefined;
+}
+
+/** The queue message in a body, or a thrown error naming why it is not one. */
+export function queueMessage(body: string): QueueMessage {
+  const parsed = parseQueueMessage(body);
+  if (!parsed.ok) throw new Error(`not a queue message: ${parsed.reason}`);
+  return parsed.message;
 }
 
 export function json(res: { body?: string }): any {
@@ -301,11 +322,12 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-export async function startPipeline(opts: { maxReceiveCount?: number } = {}): Promise<Pipeline> {
+/** `env` overrides the functions' environment for this pipeline (e.g. a larger body limit). */
+export async function startPipeline(opts: { maxReceiveCount?: number; env?: Record<string, string> } = {}): Promise<Pipeline> {
   const b = await startBackends();
   const table = await createTable(b);
   const { queueUrl, dlqUrl } = await createQueues(b, opts);
-  const restore = applyEnv(functionEnv(b, table, queueUrl));
+  const restore = applyEnv(functionEnv(b, table, queueUrl, opts.env));
   return {
     b,
     table,

@@ -12,9 +12,12 @@ import {
   postEvent,
   receiveAll,
   startPipeline,
+  queueMessage,
+  storedDocument,
   storedRecord,
   tableItems,
 } from "./harness";
+import { ITEM_ATTRIBUTES } from "../../runtime/contract/table";
 import type { Pipeline } from "./harness";
 
 type Ctx = Pipeline;
@@ -51,12 +54,14 @@ test("happy path: 202 with Location, queued, processed by the worker, GET shows 
   assert.is(view.event.id, ev.id);
   // Coercions applied: "42" → 42, " Ada " → "Ada", "true" → true.
   assert.equal(view.event.data, { id: 42, name: "Ada", email: "ada@example.com", active: true });
+  // The request's metadata is inside the stored document, beside the event's text.
   const rec = await storedRecord(ctx.b, ctx.table, body.id);
-  assert.is(rec?.sourceIp, "198.51.100.7");
-  assert.is(rec?.userAgent, "sluice-tests/1");
-  assert.ok(rec?.requestId);
-  assert.is(rec?.leaseToken, undefined, "the lease is gone once processed");
-  assert.ok(typeof rec?.expiresAt === "number" && rec.expiresAt > Date.now() / 1000, "TTL attribute set in the future");
+  const doc = await storedDocument(ctx.b, ctx.table, body.id);
+  assert.is(doc?.sourceIp, "198.51.100.7");
+  assert.is(doc?.userAgent, "sluice-tests/1");
+  assert.ok(doc?.requestId);
+  assert.is(rec?.[ITEM_ATTRIBUTES.leaseToken], undefined, "the lease is gone once processed");
+  assert.ok(typeof rec?.expiresAt === "number" && rec.expiresAt > Date.now() / 1000 + 6 * 86400, "TTL set for the retention (7 days here)");
 });
 
 // local-aws-sqs does not enforce SQS's character rule, so this proves the round trip only; that the
@@ -129,10 +134,10 @@ test("409 idempotency-key-in-flight while the first is not yet processed, with R
   assert.ok(retryAfter >= 1 && retryAfter <= 30, `Retry-After within the lease: ${retryAfter}`);
   const queued = await receiveAll(ctx.b, ctx.queueUrl);
   assert.is(queued.length, 1, "only the first request queued a message");
-  const msg = JSON.parse(queued[0].body);
-  assert.is(msg.v, 1);
+  const msg = queueMessage(queued[0].body);
   assert.is(msg.id, json(first).id);
-  assert.is(msg.event.id, ev.id);
+  const accepted = JSON.stringify({ ...ev, data: { id: 42, name: "Ada", email: "ada@example.com", active: true } });
+  assert.is(msg.event, accepted, "the event, once, as accepted (its coercions spliced in)");
   assert.ok(msg.key && msg.payloadHash && msg.receivedAt && msg.requestId);
 });
 

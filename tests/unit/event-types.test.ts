@@ -1,7 +1,8 @@
 // Type schemas and their coercions, and the whole-envelope validator the ingest and the CLI share.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createEnvelopeValidator, createEventTypes, TEST_FAULT_TYPE } from "../../runtime/event-types";
+import { createEventTypes, TEST_FAULT_TYPE } from "../../runtime/event-types";
+import { createEnvelopeValidator } from "../../runtime/event-validator";
 
 const registry = createEventTypes();
 
@@ -96,6 +97,28 @@ test("envelope: unknown types follow the accept/reject setting", () => {
     assert.is(rejected.stage, "data");
     assert.equal(rejected.errors.map((e) => e.path), ["/type"]);
   }
+});
+
+test("coercions never change digits: a numeric string beyond 2^53 stays a string and fails an integer field", () => {
+  const r = registry.validate("sluice.demo.user", { id: "18446744073709551616", name: "A", active: true });
+  assert.is(r.ok, false);
+  if (!r.ok) assert.equal(r.errors.map((e) => e.path), ["/data/id"]);
+  assert.ok(registry.validate("sluice.demo.user", { id: 18446744073709551616, name: "A", active: true }).ok, "a JSON integer is an integer; its text is kept as sent");
+});
+
+test("envelope: data_base64 for types without a schema, not both data and data_base64, JSON data for a schema", () => {
+  const v = createEnvelopeValidator(registry, { unknownTypes: "accept" });
+  const base = { specversion: "1.0", id: "b-1", source: "urn:x", type: "com.example.blob" };
+  assert.ok(v.validate({ ...base, datacontenttype: "application/octet-stream", data_base64: "AAEC/w==" }).ok);
+  const notBase64 = v.validate({ ...base, data_base64: "not base64!" });
+  assert.ok(!notBase64.ok && notBase64.errors[0].path === "/data_base64");
+  const both = v.validate({ ...base, data: 1, data_base64: "AA==" });
+  assert.ok(!both.ok && both.errors[0].path === "/data_base64");
+  const typed = v.validate({ ...envelope, data: undefined, data_base64: "AA==" });
+  assert.ok(!typed.ok && typed.stage === "data" && typed.errors[0].path === "/data_base64");
+  const xml = v.validate({ ...envelope, datacontenttype: "application/xml" });
+  assert.ok(!xml.ok && xml.errors[0].path === "/datacontenttype");
+  assert.ok(v.validate({ ...base, subject: null, data: null }).ok, "null attributes are absent; null data is a payload");
 });
 
 test.run();

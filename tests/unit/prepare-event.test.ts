@@ -1,11 +1,16 @@
 // The ingest's I/O-free checks, in their order, and the problem bodies they produce.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createEnvelopeValidator, createEventTypes } from "../../runtime/event-types";
-import { prepareBatch, prepareEvent, parseMediaType } from "../../runtime/prepare-event";
+import { createEventTypes } from "../../runtime/event-types";
+import { createEnvelopeValidator } from "../../runtime/event-validator";
+import { prepareBatch, prepareEvent } from "../../runtime/prepare-event";
 import type { IngestRequest } from "../../runtime/prepare-event";
+import { parseMediaType, isUtf8Charset } from "../../runtime/media-type";
 import { problem, PROBLEM_CATALOG, slugOf } from "../../runtime/contract/problems";
-import { encodeMessageBody, SQS_MAX_MESSAGE_BYTES } from "../../runtime/queue-message";
+import { QUEUE_LIMITS } from "../../runtime/contract/limits";
+import { parseQueueMessage } from "../../runtime/queue-message";
+
+const SQS_MAX_MESSAGE_BYTES = QUEUE_LIMITS.maxMessageBytes;
 
 const deps = { validator: createEnvelopeValidator(createEventTypes(), { unknownTypes: "reject" }), maxBodyBytes: 300 };
 const event = { specversion: "1.0", id: "e-1", source: "urn:s", type: "sluice.demo.user", data: { id: "1", name: "A", active: "true" } };
@@ -45,14 +50,17 @@ test("the size limit applies after base64 decoding", () => {
 });
 
 test("media types: charset parameters, +json in binary mode, and non-UTF-8 refused", () => {
-  assert.equal(parseMediaType("Application/CloudEvents+JSON; charset=UTF-8"), { type: "application/cloudevents+json", charsetOk: true });
+  const media = parseMediaType("Application/CloudEvents+JSON; charset=UTF-8");
+  assert.equal(media, { essence: "application/cloudevents+json", params: [{ name: "charset", value: "UTF-8" }] });
+  assert.ok(media && isUtf8Charset(media));
   assert.is(slug({ "content-type": "application/json; charset=iso-8859-1" }, JSON.stringify(event)), "unsupported-media-type");
   const binary = { "content-type": "application/vnd.acme+json", "ce-specversion": "1.0", "ce-id": "e-1", "ce-source": "urn%3As", "ce-type": "sluice.demo.user" };
   const r = prepareEvent(request(binary, JSON.stringify(event.data)), deps);
   assert.ok(r.ok);
   if (r.ok) {
-    assert.is(r.message.event.source, "urn:s", "ce-* values are percent-decoded");
-    assert.is(r.message.event.datacontenttype, "application/vnd.acme+json");
+    const stored = JSON.parse(r.prepared.message.event);
+    assert.is(stored.source, "urn:s", "ce-* values are percent-decoded");
+    assert.is(stored.datacontenttype, "application/vnd.acme+json");
   }
 });
 
@@ -60,15 +68,14 @@ test("a prepared event is enriched and keyed", () => {
   const r = prepareEvent(request({ "content-type": "application/cloudevents+json", "idempotency-key": '"k-1"' }, JSON.stringify(event)), deps);
   assert.ok(r.ok);
   if (!r.ok) return;
-  const m = r.message;
-  assert.is(m.v, 1);
+  const m = r.prepared.message;
   assert.is(m.key, "h:k-1");
   assert.match(m.id, /^evt_[0-9a-f]{32}$/);
   assert.is(m.requestId, "req-1");
   assert.is(m.sourceIp, "203.0.113.9");
   assert.is(m.userAgent, "ua/1");
   assert.is(m.receivedAt, "2026-11-24T10:00:00.000Z");
-  assert.equal(m.event.data, { id: 1, name: "A", active: true });
+  assert.equal(JSON.parse(m.event).data, { id: 1, name: "A", active: true });
 });
 
 test("structured and binary mode of one event hash the same", () => {
@@ -79,8 +86,8 @@ test("structured and binary mode of one event hash the same", () => {
   );
   assert.ok(structured.ok && binary.ok);
   if (structured.ok && binary.ok) {
-    assert.is(binary.message.payloadHash, structured.message.payloadHash);
-    assert.is(binary.message.id, structured.message.id);
+    assert.is(binary.prepared.message.payloadHash, structured.prepared.message.payloadHash);
+    assert.is(binary.prepared.message.id, structured.prepared.message.id);
   }
 });
 
@@ -103,27 +110,33 @@ test("batch: per-item results, whole-request problems for the wrong shape", () =
   assert.is(shape(Array.from({ length: 11 }, (_, i) => ({ ...event, id: `e-${i}` }))), 413);
 });
 
-test("message bodies escape what SQS refuses and mean the same JSON", () => {
-  const r = prepareEvent(request({ "content-type": "application/json" }, JSON.stringify({ ...event, subject: "a\uFFFEb\uFFFF" })), deps);
+test("message bodies carry what SQS refuses as deflated base64, and give back the exact text", () => {
+  const text = JSON.stringify({ ...event, type: "com.example.unchecked", data: { s: "a\uFFFEb\uFFFF" } });
+  const r = prepareEvent(request({ "content-type": "application/json" }, text), { ...deps, validator: createEnvelopeValidator(createEventTypes()) });
   assert.ok(r.ok);
   if (!r.ok) return;
-  const body = encodeMessageBody(r.message);
-  assert.not.match(body, /[\uFFFE\uFFFF]/);
-  assert.ok(body.includes("\\ufffe") && body.includes("\\uffff"));
-  assert.equal(JSON.parse(body), JSON.parse(JSON.stringify(r.message)));
+  assert.not.match(r.prepared.body, /[\uFFFE\uFFFF]/);
+  const back = parseQueueMessage(r.prepared.body);
+  assert.ok(back.ok && back.message.event === text, "the event comes back byte for byte");
+  const plain = prepareEvent(request({ "content-type": "application/json" }, JSON.stringify(event)), deps);
+  const coerced = '{"specversion":"1.0","id":"e-1","source":"urn:s","type":"sluice.demo.user","data":{"id":1,"name":"A","active":true}}';
+  assert.ok(plain.ok && plain.prepared.body.endsWith("\n" + coerced), "an ordinary event travels as its text, coercions spliced in");
 });
 
 test("an event under the body limit whose queue message would pass SQS's limit is a 413, not a 503 later", () => {
   const roomy = { ...deps, maxBodyBytes: 1024 * 1024 };
-  const big = { ...event, type: "com.example.unchecked", subject: "s".repeat(SQS_MAX_MESSAGE_BYTES) };
+  const big = { ...event, type: "com.example.unchecked", data: "s".repeat(SQS_MAX_MESSAGE_BYTES) };
   const accepting = { validator: createEnvelopeValidator(createEventTypes(), { unknownTypes: "accept" }), maxBodyBytes: roomy.maxBodyBytes };
   const r = prepareEvent(request({ "content-type": "application/json" }, JSON.stringify(big)), accepting);
   assert.is(r.ok ? 0 : r.problem.status, 413);
-  const fits = prepareEvent(request({ "content-type": "application/json" }, JSON.stringify({ ...big, subject: "s".repeat(SQS_MAX_MESSAGE_BYTES - 2048) })), accepting);
+  const fits = prepareEvent(request({ "content-type": "application/json" }, JSON.stringify({ ...big, data: "s".repeat(SQS_MAX_MESSAGE_BYTES - 2048) })), accepting);
   assert.ok(fits.ok);
   const batch = prepareBatch(request({ "content-type": "application/json" }, JSON.stringify([event, big])), accepting);
   assert.ok(batch.ok);
   if (batch.ok) assert.equal(batch.items.map((i) => (i.ok ? 202 : i.problem.status)), [202, 413]);
+  // A 150 KB event under the 200 KB limit fits: the message carries it once.
+  const roomy150 = prepareEvent(request({ "content-type": "application/json" }, JSON.stringify({ ...big, data: "d".repeat(150 * 1024) })), { ...accepting, maxBodyBytes: 200 * 1024 });
+  assert.ok(roomy150.ok, "150 KB accepted");
 });
 
 test("problem bodies follow RFC 9457 with the urn:sluice:problem: prefix", () => {
@@ -148,6 +161,7 @@ test("problem bodies follow RFC 9457 with the urn:sluice:problem: prefix", () =>
     "not-found": 404,
     "method-not-allowed": 405,
     "dependency-unavailable": 503,
+    "internal-error": 500,
   });
 });
 

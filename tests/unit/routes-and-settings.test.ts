@@ -35,6 +35,9 @@ test("settings: defaults, flags, and clear failures for miswiring", () => {
   assert.throws(() => readSettings({}, { table: true }), /SLUICE_TABLE_NAME/);
   assert.throws(() => readSettings({ SLUICE_TABLE_NAME: "t", SLUICE_LEASE_SECONDS: "-1" }), /SLUICE_LEASE_SECONDS/);
   assert.throws(() => readSettings({ SLUICE_UNKNOWN_TYPES: "maybe" }), /SLUICE_UNKNOWN_TYPES/);
+  assert.is(s.retentionDays, 0, "kept unless told otherwise");
+  assert.is(readSettings({ SLUICE_EVENT_RETENTION_DAYS: "7" }).retentionDays, 7);
+  assert.throws(() => readSettings({ SLUICE_EVENT_RETENTION_DAYS: "-1" }), /SLUICE_EVENT_RETENTION_DAYS/);
 });
 
 test("permissions: least privilege per function", () => {
@@ -46,7 +49,7 @@ test("permissions: least privilege per function", () => {
 });
 
 test("conflict decision: reuse beats everything, then replay, then in flight with a short Retry-After", () => {
-  const base = { pk: "evt", payloadHash: "h", status: "accepted" as const, leaseUntil: 10_500 };
+  const base = { id: "evt", payloadHash: "h", status: "accepted" as const, leaseUntil: 10_500 };
   assert.is(decideConflict({ ...base, payloadHash: "other" }, "h", 0, "r").kind, "conflict");
   const reuse = decideConflict({ ...base, status: "processed", payloadHash: "other" }, "h", 0, "r");
   assert.ok(reuse.kind === "conflict" && reuse.problem.status === 422);
@@ -64,9 +67,15 @@ test("conflict decision: reuse beats everything, then replay, then in flight wit
 test("worker: per-record budget keeps a margin; queue messages are checked before use", () => {
   assert.is(recordBudgetMs(30_000), 29_000);
   assert.is(recordBudgetMs(500), 400);
+  // The message is a header line, then the event's text (queue-message.ts, version 2).
+  const header = { v: 2, id: "i", key: "k", payloadHash: "h", receivedAt: "t", requestId: "r" };
   assert.is(parseQueueMessage("{").ok, false);
-  assert.is(parseQueueMessage(JSON.stringify({ v: 1, id: "x" })).ok, false);
-  assert.ok(parseQueueMessage(JSON.stringify({ v: 1, id: "i", key: "k", payloadHash: "h", receivedAt: "t", requestId: "r", event: {} })).ok);
+  assert.is(parseQueueMessage(JSON.stringify({ v: 2, id: "x" }) + "\n{}").ok, false);
+  assert.is(parseQueueMessage(JSON.stringify({ ...header, v: 1 }) + "\n{}").ok, false, "another version is not read");
+  assert.is(parseQueueMessage(JSON.stringify(header) + "\n").ok, false, "no event");
+  assert.is(parseQueueMessage(JSON.stringify({ ...header, encoding: "rot13" }) + "\n{}").ok, false);
+  const read = parseQueueMessage(JSON.stringify(header) + '\n{"n":18446744073709551616}');
+  assert.ok(read.ok && read.message.event === '{"n":18446744073709551616}');
 });
 
 test("demo source: messy rows, some of which the demo user schema repairs and some it refuses", () => {
