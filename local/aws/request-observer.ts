@@ -1,8 +1,10 @@
 // Sees each request a local AWS server answers, with its API action, inside the server itself (no
 // extra network hop): the functions, the pollers and the tools all reach DynamoDB and SQS there,
 // so what is counted (request-metrics.ts) and journaled (sqs/journal.ts) is what AWS would see.
+// The request gates (request-gate.ts: IAM, chaos) run here too, before the server's own handler.
 import * as http from "node:http";
 import { Readable } from "node:stream";
+import { DROP_CONNECTION, runGates, type GateAnswer, type GatedRequest, type RequestGate } from "./request-gate";
 
 export interface Exchange {
   action: string;
@@ -15,6 +17,8 @@ export interface RequestObserver {
   onExchange(exchange: Exchange): void;
   /** May rewrite a request body before the server reads it (e.g. to ask for consumed capacity). */
   rewrite?: (action: string, body: Buffer) => Buffer;
+  /** The gates in front of the server's handler, asked per request (they change at run time). */
+  gates?: { service: GatedRequest["service"]; current(): readonly RequestGate[] };
 }
 
 /** The API action of an AWS JSON request (X-Amz-Target) or of a query-protocol one (Action=). */
@@ -27,10 +31,54 @@ export function actionOf(headers: http.IncomingHttpHeaders, body: Buffer): strin
 
 type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
+/** The request as the server's handler reads it: `body` replayed as a stream, with the same headers. */
+function replayRequest(req: http.IncomingMessage, body: Buffer): http.IncomingMessage {
+  return Object.assign(Readable.from(body.length > 0 ? [body] : []), {
+    headers: { ...req.headers, "content-length": String(body.length) },
+    rawHeaders: req.rawHeaders,
+    method: req.method,
+    url: req.url,
+    httpVersion: req.httpVersion,
+    socket: req.socket,
+    connection: req.socket,
+    complete: true,
+  }) as unknown as http.IncomingMessage;
+}
+
+/** Keeps a copy of what is written to `res`; `captured()` is the whole body once it ended. */
+function captureResponse(res: http.ServerResponse): { captured(): Buffer } {
+  const out: Buffer[] = [];
+  const keep = (chunk: unknown, encoding?: unknown) => {
+    if (chunk === undefined || chunk === null || typeof chunk === "function") return;
+    out.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8"));
+  };
+  const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    keep(chunk, rest[0]);
+    return write(chunk, ...rest);
+  }) as typeof res.write;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    keep(chunk, rest[0]);
+    return end(chunk, ...rest);
+  }) as typeof res.end;
+  return { captured: () => Buffer.concat(out) };
+}
+
+function sendAnswer(req: http.IncomingMessage, res: http.ServerResponse, answer: GateAnswer): void {
+  if (answer === DROP_CONNECTION || answer.status === 0) {
+    req.socket.destroy();
+    return;
+  }
+  res.writeHead(answer.status, { ...answer.headers, "content-length": String(Buffer.byteLength(answer.body)) });
+  res.end(answer.body);
+}
+
 /**
- * Puts `observer` in front of the server's own request handler: the body is read once, maybe
- * rewritten, and replayed to the handler as a stream with the same headers; the response is
- * captured as it is written.
+ * Puts `observer` in front of the server's own request handler: the body is read once, passed
+ * through the gates, maybe rewritten, and replayed to the handler as a stream with the same
+ * headers; the response (the handler's or a gate's) is captured as it is written. A connection a
+ * gate drops is not counted: no answer came.
  */
 export function observeRequests(server: http.Server, observer: RequestObserver): void {
   const handlers = server.listeners("request") as RequestHandler[];
@@ -41,35 +89,19 @@ export function observeRequests(server: http.Server, observer: RequestObserver):
     req.on("end", () => {
       const original = Buffer.concat(chunks);
       const action = actionOf(req.headers, original);
-      const body = observer.rewrite ? observer.rewrite(action, original) : original;
-      const replay = Object.assign(Readable.from(body.length > 0 ? [body] : []), {
-        headers: { ...req.headers, "content-length": String(body.length) },
-        rawHeaders: req.rawHeaders,
-        method: req.method,
-        url: req.url,
-        httpVersion: req.httpVersion,
-        socket: req.socket,
-        connection: req.socket,
-        complete: true,
-      }) as unknown as http.IncomingMessage;
-
-      const out: Buffer[] = [];
-      const keep = (chunk: unknown, encoding?: unknown) => {
-        if (chunk === undefined || chunk === null || typeof chunk === "function") return;
-        out.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8"));
+      const capture = captureResponse(res);
+      res.once("finish", () => observer.onExchange({ action, status: res.statusCode, requestBody: original, responseBody: capture.captured() }));
+      const pass = () => {
+        const body = observer.rewrite ? observer.rewrite(action, original) : original;
+        const replay = replayRequest(req, body);
+        for (const handler of handlers) handler.call(server, replay, res);
       };
-      const write = res.write.bind(res) as (...a: unknown[]) => boolean;
-      const end = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse;
-      res.write = ((chunk: unknown, ...rest: unknown[]) => {
-        keep(chunk, rest[0]);
-        return write(chunk, ...rest);
-      }) as typeof res.write;
-      res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-        keep(chunk, rest[0]);
-        return end(chunk, ...rest);
-      }) as typeof res.end;
-      res.once("finish", () => observer.onExchange({ action, status: res.statusCode, requestBody: original, responseBody: Buffer.concat(out) }));
-      for (const handler of handlers) handler.call(server, replay, res);
+      const gates = observer.gates?.current() ?? [];
+      if (gates.length === 0) return pass();
+      runGates(gates, { service: observer.gates!.service, action, headers: req.headers, body: original }).then(
+        (answer) => (answer ? sendAnswer(req, res, answer) : pass()),
+        (err: Error) => sendAnswer(req, res, { status: 500, headers: { "content-type": "application/x-amz-json-1.0" }, body: JSON.stringify({ __type: "InternalFailure", message: `local request gate failed: ${err.message}` }) }),
+      );
     });
   });
 }
