@@ -25,6 +25,8 @@ export function createTwinRegistry(ctx: TwinContext, opts: { port: number }) {
     queues,
     functions,
     apis,
+    /** The supervised processes the services run in. */
+    twins: () => [tables.twin(), queues.twin()],
     /** Routes a resource the program registers to the module that makes its twin now, if any. */
     async declare(args: NewResourceArgs, state: Record<string, any>): Promise<Record<string, unknown>> {
       const m = modules.find((x) => x.declare && args.type in x.emulates);
