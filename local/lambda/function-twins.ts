@@ -26,6 +26,8 @@ export interface FunctionTwins extends TwinModule {
   find(ref: unknown): LocalFunction | undefined;
   /** Process ids of the running function instances. */
   pids(): number[];
+  /** The same, per function (its logical name in the program). */
+  instances(): Record<string, number[]>;
 }
 
 function functionMetrics(r: ResourceRecord): FunctionMetrics {
@@ -57,6 +59,7 @@ export function functionTwins(ctx: TwinContext, deps: { awsEnv(): Record<string,
     emulates: { "aws:lambda/function:Function": "function processes" },
     find: (ref) => functions.find((f) => refersTo(ref, f.record)),
     pids: () => functions.flatMap((f) => f.host.pids()),
+    instances: () => Object.fromEntries(functions.map((f) => [f.record.name, f.host.pids()])),
     async create(run) {
       const records = run.resources.filter((r) => r.type === "aws:lambda/function:Function");
       if (records.length === 0) return;

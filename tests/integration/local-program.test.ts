@@ -84,7 +84,7 @@ if (deployed) {
       assert.ok(throttled.length >= 5, `only ${throttled.length} of 8 throttled with a burst of 2`);
       assert.is(json(throttled[0]).type, "urn:sluice:problem:throttled");
       assert.match(String(throttled[0].headers["content-type"]), /application\/problem\+json/);
-      assert.is(stack.metrics().api.throttled, throttled.length);
+      assert.is((await stack.metrics()).api.throttled, throttled.length);
     } finally {
       await stack.stop();
       fs.rmSync(tmp, { recursive: true, force: true });
