@@ -79,7 +79,7 @@ function parseFault(text: string, spec: string): ChaosFault {
 
 /** One rule, e.g. `sqs:SendMessage=error:0.3`; throws a ChaosSpecError that says what is wrong. */
 export function parseChaosRule(spec: string): ChaosRule {
-  const m = /^([a-z*]+):([A-Za-z*]+)=(.+)$/.exec(spec.trim());
+  const m = /^([a-z0-9*]+):([A-Za-z0-9*]+)=(.+)$/.exec(spec.trim());
   if (!m) throw new ChaosSpecError(`${JSON.stringify(spec)}: expected SERVICE:OPERATION=FAULT, e.g. sqs:SendMessage=error:0.3`);
   const [, service, operation, fault] = m;
   if (service !== "*" && !(CHAOS_SERVICES as readonly string[]).includes(service)) throw new ChaosSpecError(`${JSON.stringify(spec)}: unknown service ${JSON.stringify(service)} (${CHAOS_SERVICES.join(", ")} or *)`);

@@ -100,8 +100,9 @@ export class SqsJournal {
   record(x: Exchange): void {
     if (x.status >= 400) return;
     const req = parse(x.requestBody);
-    const res = parse(x.responseBody);
-    if (!req || !res) return;
+    // Some answers have no body (DeleteMessage, PurgeQueue): their success is the status.
+    const res = parse(x.responseBody) ?? {};
+    if (!req) return;
     switch (x.action) {
       case "CreateQueue":
         if (res.QueueUrl && req.QueueName) this.append({ op: "create", name: String(req.QueueName), attributes: (req.Attributes ?? {}) as Record<string, string> });

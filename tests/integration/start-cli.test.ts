@@ -64,6 +64,8 @@ if (deployed) {
     [["--bogus"], /unknown option "--bogus"/],
     [["--outputs"], /--outputs needs a value/],
     [["--config", "corsOrigins"], /--config takes KEY=VALUE/],
+    [["--chaos", "dynamodb:PutItems=error:0.1"], /--chaos "dynamodb:PutItems=error:0.1": dynamodb has no operation "PutItems"/],
+    [["--chaos", "sqs:*=latency:fast"], /the duration must be like 200ms or 5s/],
   ] as const) {
     test(`bad flags (${flags.join(" ")}) get a clear message and exit 2`, () => {
       const res = spawnSync(process.execPath, [TSX, ...START, ...flags], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 30_000 });
