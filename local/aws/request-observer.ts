@@ -14,6 +14,10 @@ export interface Exchange {
 }
 
 export interface RequestObserver {
+  /**
+   * Sees each exchange once the answer is complete and before it is sent: what is journaled here
+   * is on disk before the client can take the answer as an acknowledgement.
+   */
   onExchange(exchange: Exchange): void;
   /** May rewrite a request body before the server reads it (e.g. to ask for consumed capacity). */
   rewrite?: (action: string, body: Buffer) => Buffer;
@@ -45,8 +49,8 @@ function replayRequest(req: http.IncomingMessage, body: Buffer): http.IncomingMe
   }) as unknown as http.IncomingMessage;
 }
 
-/** Keeps a copy of what is written to `res`; `captured()` is the whole body once it ended. */
-function captureResponse(res: http.ServerResponse): { captured(): Buffer } {
+/** Keeps a copy of what is written to `res` and hands the whole body to `ended` before the last write goes out. */
+function captureResponse(res: http.ServerResponse, ended: (body: Buffer) => void): void {
   const out: Buffer[] = [];
   const keep = (chunk: unknown, encoding?: unknown) => {
     if (chunk === undefined || chunk === null || typeof chunk === "function") return;
@@ -60,9 +64,9 @@ function captureResponse(res: http.ServerResponse): { captured(): Buffer } {
   }) as typeof res.write;
   res.end = ((chunk?: unknown, ...rest: unknown[]) => {
     keep(chunk, rest[0]);
+    ended(Buffer.concat(out));
     return end(chunk, ...rest);
   }) as typeof res.end;
-  return { captured: () => Buffer.concat(out) };
 }
 
 function sendAnswer(req: http.IncomingMessage, res: http.ServerResponse, answer: GateAnswer): void {
@@ -77,8 +81,8 @@ function sendAnswer(req: http.IncomingMessage, res: http.ServerResponse, answer:
 /**
  * Puts `observer` in front of the server's own request handler: the body is read once, passed
  * through the gates, maybe rewritten, and replayed to the handler as a stream with the same
- * headers; the response (the handler's or a gate's) is captured as it is written. A connection a
- * gate drops is not counted: no answer came.
+ * headers; the response (the handler's or a gate's) is captured as it is written and observed
+ * before its end goes out. A connection a gate drops is not counted: no answer came.
  */
 export function observeRequests(server: http.Server, observer: RequestObserver): void {
   const handlers = server.listeners("request") as RequestHandler[];
@@ -89,8 +93,7 @@ export function observeRequests(server: http.Server, observer: RequestObserver):
     req.on("end", () => {
       const original = Buffer.concat(chunks);
       const action = actionOf(req.headers, original);
-      const capture = captureResponse(res);
-      res.once("finish", () => observer.onExchange({ action, status: res.statusCode, requestBody: original, responseBody: capture.captured() }));
+      captureResponse(res, (responseBody) => observer.onExchange({ action, status: res.statusCode, requestBody: original, responseBody }));
       const pass = () => {
         const body = observer.rewrite ? observer.rewrite(action, original) : original;
         const replay = replayRequest(req, body);
