@@ -73,15 +73,21 @@ export class TwinSupervisor {
     this.opts.log(JSON.stringify({ level, source: "local", twin: this.opts.service, msg, ...fields }));
   }
 
-  /** The first start, on a free port; rejects if the twin cannot start. */
-  async start(): Promise<void> {
-    this.state = "starting";
-    try {
-      await this.spawn(false);
-    } catch (err) {
-      // Never up: nothing to restart; the stack's start fails with this.
-      this.state = "stopped";
-      throw err;
+  /**
+   * The first start, on a free port; rejects if the twin cannot start. Tried a few times: right
+   * after a `kill -9` of a stack, its twins may still be letting go of the data dir (LevelDB's lock).
+   */
+  async start(attempts = 3): Promise<void> {
+    for (let i = 1; ; i++) {
+      this.state = "starting";
+      try {
+        return await this.spawn(false);
+      } catch (err) {
+        // Never up: nothing to restart; the stack's start fails with this.
+        this.state = "stopped";
+        if (i >= attempts) throw err;
+        await new Promise((r) => setTimeout(r, RESTART_FIRST_MS * i));
+      }
     }
   }
 
