@@ -5,17 +5,15 @@
 // and processed, every 503 carried Retry-After, and the stack never exited. Local only.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
-import { PROJECT_DIR } from "../../local/program/project";
+import { exited, killGroup, spawnStart } from "./start-process";
 import { cloudEvent, eventually, httpClient, json, TARGET_ENV, unique } from "./target";
 
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
-const TSX = path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
 const SOURCE = `/sluice/faults/${unique()}`;
 const FLAGS = [
   // A 1 s worker timeout (6 s visibility) and room for retries before the DLQ; no stage throttle.
@@ -68,14 +66,7 @@ if (deployed) {
   test("under SQS send errors, DynamoDB throttling, a hung table and a killed worker: every acknowledged event stored once, 503s with Retry-After, the stack up throughout", async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-faults-"));
     const outputsFile = path.join(tmp, "outputs.json");
-    const child: ChildProcess = spawn(process.execPath, [TSX, "local/start.ts", "--port", "0", "--outputs", outputsFile, "--data-dir", path.join(tmp, "data"), ...FLAGS], {
-      cwd: PROJECT_DIR,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const io = { out: "", err: "" };
-    child.stdout!.on("data", (c: Buffer) => (io.out += c.toString()));
-    child.stderr!.on("data", (c: Buffer) => (io.err += c.toString()));
+    const { child, io } = spawnStart(["--port", "0", "--outputs", outputsFile, "--data-dir", path.join(tmp, "data"), ...FLAGS]);
     const answers: Answers = { byStatus: {}, unavailable: [] };
     try {
       await eventually("the outputs file", async () => (fs.existsSync(outputsFile) ? true : undefined), 90_000);
@@ -134,18 +125,11 @@ if (deployed) {
       assert.is(processes.stack, stackPid, "the same stack process answers");
       assert.ok(processes.twins.every((t: { restarts: number }) => t.restarts === 0), "faults are answers, not crashes: no twin restarted");
       process.kill(-child.pid!, "SIGINT");
-      const code = await new Promise<number | null>((res) => child.once("exit", (c) => res(c)));
-      assert.is(code, 0, io.err);
+      assert.is((await exited(child)).code, 0, io.err);
     } catch (err) {
       throw new Error(`${(err as Error).message}\nanswers: ${JSON.stringify(answers.byStatus)}\nstderr: ${io.err.slice(-2000)}`);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }
+      killGroup(child);
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
