@@ -64,6 +64,8 @@ export interface LocalStack {
   resources: ResourceSummary[];
   /** Process ids of the running function instances. */
   functionPids(): number[];
+  /** The same, per function (its logical name in the program). */
+  functionInstances(): Record<string, number[]>;
   /** The processes the twins run in: pid, state, restarts. */
   twins(): TwinStatus[];
   /** The fault rules in force. */
@@ -160,6 +162,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         })()),
       resources: run.resources.map((r) => ({ type: r.type, name: r.name, local: registry.describe(r.type) })),
       functionPids: () => registry.functions.pids(),
+      functionInstances: () => registry.functions.instances(),
       twins,
       chaos: () => gates.current().chaos,
       setChaos,
