@@ -4,7 +4,7 @@
 // merged with an aside file an earlier attempt left, so a crash during the resend loses nothing.
 import * as fs from "node:fs";
 import { SqsJournal } from "./journal";
-import { emptyJournalState, expired, readJournal, stateLines, type JournaledMessage, type JournalState } from "./journal-state";
+import { emptyJournalState, expired, readJournal, resendQueue, stateLines, type JournaledMessage, type JournalState } from "./journal-state";
 import { ResendGuard, type ResendOutcome } from "./resend-guard";
 
 export type AsideKind = "replay" | "restart";
@@ -44,25 +44,25 @@ export class JournalReplay {
   }
 
   /**
-   * Sends each pending message whose queue `exists` back to it with `send` (through the guard),
-   * then forgets the aside file. Messages for a queue that no longer exists are dropped, as SQS
-   * drops them with the queue.
+   * Sends each pending message back with `send` (through the guard): to its queue, or to the DLQ
+   * when its last allowed receive was used; then forgets the aside file. Messages for a queue that
+   * does not `exist` are dropped, as SQS drops them with the queue.
    */
   async resend(exists: (queue: string) => boolean, send: (queue: string, batch: JournaledMessage[]) => Promise<void>): Promise<ResendOutcome<JournaledMessage>> {
-    const pending = this.pending().filter((m) => exists(m.queue));
+    const target = (m: JournaledMessage) => resendQueue(m, this.state);
+    const pending = this.pending().filter((m) => exists(target(m)));
     // One queue per send, in journal order within each queue.
-    const byQueue = new Map<string, JournaledMessage[]>();
-    for (const m of pending) byQueue.set(m.queue, [...(byQueue.get(m.queue) ?? []), m]);
+    const byQueue = this.groupBy(pending, target);
     const outcome = await this.guard.resend([...byQueue.values()].flat(), async (batch) => {
-      for (const [queue, group] of groupBy(batch)) await send(queue, group);
+      for (const [queue, group] of this.groupBy(batch, target)) await send(queue, group);
     });
     fs.rmSync(this.file, { force: true });
     return outcome;
   }
-}
 
-function groupBy(batch: JournaledMessage[]): Map<string, JournaledMessage[]> {
-  const out = new Map<string, JournaledMessage[]>();
-  for (const m of batch) out.set(m.queue, [...(out.get(m.queue) ?? []), m]);
-  return out;
+  private groupBy(messages: JournaledMessage[], key: (m: JournaledMessage) => string): Map<string, JournaledMessage[]> {
+    const out = new Map<string, JournaledMessage[]>();
+    for (const m of messages) out.set(key(m), [...(out.get(key(m)) ?? []), m]);
+    return out;
+  }
 }

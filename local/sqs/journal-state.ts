@@ -12,6 +12,8 @@ export interface JournaledMessage {
   deduplicationId?: string;
   /** When SQS accepted it (epoch ms), for the queue's retention period. */
   t?: number;
+  /** Received as often as its queue's redrive allows: the next receive would move it to the DLQ. */
+  spent?: boolean;
 }
 
 export type JournalLine =
@@ -21,6 +23,8 @@ export type JournalLine =
   | { op: "delete"; id: string }
   /** Received from another queue than it was sent to: the redrive moved it to the DLQ. */
   | { op: "move"; id: string; queue: string }
+  /** Received for the last time its queue's maxReceiveCount allows. */
+  | { op: "spent"; id: string }
   | { op: "purge"; queue: string };
 
 export interface JournalState {
@@ -51,7 +55,12 @@ export function applyLine(state: JournalState, line: JournalLine): void {
       return;
     case "move": {
       const m = state.live.get(line.id);
-      if (m) m.queue = line.queue;
+      if (m) Object.assign(m, { queue: line.queue, spent: false });
+      return;
+    }
+    case "spent": {
+      const m = state.live.get(line.id);
+      if (m) m.spent = true;
       return;
     }
     case "purge":
@@ -74,6 +83,23 @@ export function readJournal(file: string, into: JournalState = emptyJournalState
     applyLine(into, line);
   }
   return into;
+}
+
+/** The redrive policy of a queue's attributes: where it dead-letters to, after how many receives. */
+export function redriveOf(attributes: Record<string, string> | undefined): { dlq: string; maxReceiveCount: number } | undefined {
+  if (!attributes?.RedrivePolicy) return undefined;
+  try {
+    const policy = JSON.parse(attributes.RedrivePolicy) as { deadLetterTargetArn?: string; maxReceiveCount?: number | string };
+    const dlq = String(policy.deadLetterTargetArn ?? "").split(":").pop();
+    return dlq ? { dlq, maxReceiveCount: Number(policy.maxReceiveCount) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The queue to send `m` back to: its own, or its DLQ when the redrive would have moved it at the next receive. */
+export function resendQueue(m: JournaledMessage, state: JournalState): string {
+  return (m.spent && redriveOf(state.queues.get(m.queue))?.dlq) || m.queue;
 }
 
 /** SQS's default retention: 4 days. */

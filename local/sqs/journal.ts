@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Exchange } from "../aws/request-observer";
-import { emptyJournalState, expired, readJournal, stateLines, applyLine, type JournaledMessage, type JournalLine, type JournalState } from "./journal-state";
+import { applyLine, emptyJournalState, expired, readJournal, redriveOf, stateLines, type JournaledMessage, type JournalLine, type JournalState } from "./journal-state";
 
 export type { JournaledMessage } from "./journal-state";
 
@@ -126,10 +126,14 @@ export class SqsJournal {
       }
       case "ReceiveMessage": {
         const from = req.QueueUrl === undefined ? undefined : queueOf(req.QueueUrl);
+        const limit = from === undefined ? undefined : redriveOf(this.state.queues.get(from))?.maxReceiveCount;
         for (const m of res.Messages ?? []) {
           this.handles.set(m.ReceiptHandle, m.MessageId);
           const known = this.state.live.get(m.MessageId);
-          if (from && known && known.queue !== from) this.append({ op: "move", id: m.MessageId, queue: from });
+          if (!from || !known) continue;
+          if (known.queue !== from) this.append({ op: "move", id: m.MessageId, queue: from });
+          // Only the last receive the redrive allows is journaled: a restart then dead-letters it, as the next receive would have.
+          if (limit && !known.spent && Number(m.Attributes?.ApproximateReceiveCount) >= limit) this.append({ op: "spent", id: m.MessageId });
         }
         return;
       }

@@ -67,6 +67,33 @@ if (deployed) {
     }
   });
 
+  test("a message on its last receive the redrive allows is in the DLQ after a restart, as its next receive would have put it", async () => {
+    const sqs = twin("sqs", path.join(tmp, "spent"));
+    await sqs.start();
+    const client = new SQSClient({ ...aws, endpoint: sqs.endpoint });
+    try {
+      const dlq = (await client.send(new CreateQueueCommand({ QueueName: "spent-dlq" }))).QueueUrl!;
+      const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+      const url = (await client.send(new CreateQueueCommand({ QueueName: "spent", Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) } }))).QueueUrl!;
+      const receive = async (q: string) => (await client.send(new ReceiveMessageCommand({ QueueUrl: q, MaxNumberOfMessages: 1, VisibilityTimeout: 0, AttributeNames: ["ApproximateReceiveCount"] }))).Messages ?? [];
+      await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "poison" }));
+      // Received twice (visible again at once): it has no receive left.
+      for (let i = 0; i < 2; i++) assert.equal((await receive(url)).map((m) => m.Body), ["poison"]);
+      await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "fresh" }));
+      await crash(sqs);
+      const bodies = async (q: string) => {
+        const out: string[] = [];
+        for (let i = 0; i < 3; i++) out.push(...(await receive(q)).map((m) => m.Body!));
+        return [...new Set(out)];
+      };
+      assert.equal(await bodies(dlq), ["poison"]);
+      assert.equal(await bodies(url), ["fresh"]);
+    } finally {
+      client.destroy();
+      await sqs.stop();
+    }
+  });
+
   test("a twin that keeps crashing is restarted after pauses that double: 250, 500, 1000 ms", async () => {
     const dynamo = twin("dynamodb", path.join(tmp, "loop"));
     await dynamo.start();
