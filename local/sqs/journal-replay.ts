@@ -23,12 +23,15 @@ export class JournalReplay {
   static setAside(dataDir: string, kind: AsideKind): void {
     const journal = SqsJournal.fileIn(dataDir);
     const aside = `${journal}.${kind}`;
-    if (!fs.existsSync(journal)) return;
-    if (!fs.existsSync(aside)) return fs.renameSync(journal, aside);
-    const merged = readJournal(journal, readJournal(aside));
+    // A new run also takes over what a twin restart of the last run had not re-sent yet.
+    const sources = [journal, ...(kind === "replay" ? [`${journal}.restart`] : [])].filter((f) => fs.existsSync(f));
+    if (sources.length === 0) return;
+    if (sources.length === 1 && !fs.existsSync(aside)) return fs.renameSync(sources[0], aside);
+    const merged = emptyJournalState();
+    for (const f of [aside, ...sources]) readJournal(f, merged);
     fs.writeFileSync(`${aside}.tmp`, stateLines(merged, Date.now()).map((l) => JSON.stringify(l) + "\n").join(""));
     fs.renameSync(`${aside}.tmp`, aside);
-    fs.rmSync(journal);
+    for (const f of sources) fs.rmSync(f);
   }
 
   /** What was set aside as `kind` (nothing when there is none). */

@@ -75,7 +75,7 @@ if (deployed) {
       const dlq = (await client.send(new CreateQueueCommand({ QueueName: "spent-dlq" }))).QueueUrl!;
       const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
       const url = (await client.send(new CreateQueueCommand({ QueueName: "spent", Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) } }))).QueueUrl!;
-      const receive = async (q: string) => (await client.send(new ReceiveMessageCommand({ QueueUrl: q, MaxNumberOfMessages: 1, VisibilityTimeout: 0, AttributeNames: ["ApproximateReceiveCount"] }))).Messages ?? [];
+      const receive = async (q: string) => (await client.send(new ReceiveMessageCommand({ QueueUrl: q, MaxNumberOfMessages: 1, VisibilityTimeout: 0, AttributeNames: ["All"] }))).Messages ?? [];
       await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "poison" }));
       // Received twice (visible again at once): it has no receive left.
       for (let i = 0; i < 2; i++) assert.equal((await receive(url)).map((m) => m.Body), ["poison"]);
