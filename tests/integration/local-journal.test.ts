@@ -25,9 +25,9 @@ function inTempDir(prefix: string, body: (dir: string) => void | Promise<void>):
   };
 }
 
-test("the SQS journal keeps what was sent and not deleted, and ignores a line cut by a crash", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-journal-"));
-  try {
+test(
+  "the SQS journal keeps what was sent and not deleted, and ignores a line cut by a crash",
+  inTempDir("sluice-journal-", (dir) => {
     const j = new SqsJournal(SqsJournal.fileIn(dir));
     const q = url("q");
     j.record({ action: "SendMessage", status: 200, requestBody: json({ QueueUrl: q, MessageBody: "a" }), responseBody: json({ MessageId: "m-a" }) });
@@ -39,14 +39,12 @@ test("the SQS journal keeps what was sent and not deleted, and ignores a line cu
     j.close(false);
     fs.appendFileSync(SqsJournal.fileIn(dir), '{"op":"send","m":{"queue":"q","id":"m-cut"');
     assert.equal(SqsJournal.pending(dir).map((m) => [m.queue, m.id, m.body]), [["q", "m-b", "b"], ["q", "m-c", "c"]]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test("the SQS journal is compacted while it runs: it stays near what SQS holds, and still says the same", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-compact-"));
-  try {
+test(
+  "the SQS journal is compacted while it runs: it stays near what SQS holds, and still says the same",
+  inTempDir("sluice-compact-", (dir) => {
     const j = new SqsJournal(SqsJournal.fileIn(dir));
     j.record({ action: "CreateQueue", status: 200, requestBody: json({ QueueName: "q", Attributes: { VisibilityTimeout: "5" } }), responseBody: json({ QueueUrl: url("q") }) });
     j.record({ action: "CreateQueue", status: 200, requestBody: json({ QueueName: "dlq" }), responseBody: json({ QueueUrl: url("dlq") }) });
@@ -68,14 +66,12 @@ test("the SQS journal is compacted while it runs: it stays near what SQS holds, 
     assert.equal([...state.live.values()].map((m) => [m.id, m.queue]), [
       ["m-7", "dlq"], ["m-1007", "q"], ["m-2007", "q"], ["m-3007", "q"], ["m-4007", "q"], ["m-5007", "q"], ["m-6007", "q"], ["m-7007", "q"], ["m-8007", "q"], ["m-9007", "q"],
     ]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test("a resend that died on a batch sends those messages one at a time next; one that died alone is quarantined, not sent", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-guard-"));
-  try {
+test(
+  "a resend that died on a batch sends those messages one at a time next; one that died alone is quarantined, not sent",
+  inTempDir("sluice-guard-", async (dir) => {
     const messages = Array.from({ length: 25 }, (_, i) => ({ id: `m-${i}`, body: `b-${i}` }));
     const marker = path.join(dir, "sqs-resend-test.marker");
     const sends: string[][] = [];
@@ -106,10 +102,8 @@ test("a resend that died on a batch sends those messages one at a time next; one
     // Another source's marker is its own.
     fs.writeFileSync(marker, JSON.stringify({ ids: ["m-1"] }));
     assert.is((await new ResendGuard(dir, "other").resend(messages, async () => {})).quarantined.length, 0);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
 test(
   "a message received for the last time its redrive allows is re-sent to the DLQ",
