@@ -136,7 +136,7 @@ export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label:
         bodies.push({ path: routePath("postBatch"), body: `[${ids.slice(i, i + opts.batch).map(eventBody).join(",")}]`, contentType: "application/cloudevents-batch+json" });
       }
     }
-    stack.resetMetrics();
+    await stack.resetMetrics();
     const logStart = logs.bytes;
     const accepted = await postAll(String(stack.apiUrl).replace(/\/$/, ""), bodies, opts.concurrency);
     // Per-event figures divide by events: every one of them must have been accepted.
@@ -144,7 +144,7 @@ export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label:
     const drainStart = Date.now();
     const checks = await drain(sqs, queueUrl, 120_000);
     const drainMs = Date.now() - drainStart;
-    const m = stack.metrics();
+    const m = await stack.metrics();
     const { requests, usage } = splitRequests(m, opts.events, checks);
     const writeBytes = m.dynamodb.requestBytes / Math.max(1, m.dynamodb.requests);
     const full: PerEventUsage = { ...usage, storedBytes: writeBytes, storedDays: opts.windowSeconds / 86400, logBytes: (logs.bytes - logStart) / opts.events };

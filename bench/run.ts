@@ -12,6 +12,7 @@ import { buildVariantArchives, measureDefaultZips } from "./default-zip";
 import { drainStack, LogMeter, runPhase, writeJson } from "./end-to-end";
 import { measureIngestCpu } from "./ingest-cpu";
 import { buildFunctionPackages } from "./packages";
+import { cpuPerUnit, cpuSnapshot } from "./process-cpu";
 import { markdownTable, textTable, type Row } from "./report";
 import { round } from "./stats";
 import { runLoad } from "./throughput";
@@ -32,6 +33,19 @@ function step(msg: string): void {
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** Adds the load generator's own CPU per unit to a per-process breakdown (processes with nothing to show are left out). */
+function withLoadGenerator(perUnit: Record<string, number> | undefined, load: { cpuMs: number; ok: number }): Record<string, number> | undefined {
+  if (!perUnit) return undefined;
+  const all = { ...perUnit, "load generator": load.cpuMs / Math.max(1, load.ok) };
+  return Object.fromEntries(Object.entries(all).filter(([, ms]) => ms >= 0.005).map(([k, ms]) => [k, round(ms, 3)]));
+}
+
+function cpuLine(perUnit: Record<string, number> | undefined): string {
+  if (!perUnit) return "n/a (no /proc)";
+  const total = Object.values(perUnit).reduce((a, b) => a + b, 0);
+  return `${total.toFixed(2)} ms: ${Object.entries(perUnit).sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${ms.toFixed(2)}`).join(", ")}`;
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -64,7 +78,7 @@ async function main(): Promise<void> {
     step("local stack");
     const logs = new LogMeter();
     const stack = await startLocalStack({ stack: STACK, port: 0, dataDir: path.join(workDir, "data"), config: LOAD_CONFIG, log: logs.sink });
-    let single, batch10, ingestLoad, rawPuts;
+    let single, batch10, ingestLoad, rawPuts, cpuPerEvent, cpuPerPut;
     let workerDrainMs = 0;
     try {
       const windowSeconds = Number((await import("../local/program/stack-config")).loadStackConfig(STACK)["sluice:idempotencyWindowSeconds"] ?? 86400);
@@ -75,12 +89,17 @@ async function main(): Promise<void> {
       step(`${PLAN.events} events in POSTs of 10, end to end`);
       batch10 = await runPhase(stack, logs, { label: "batch", events: PLAN.events, batch: 10, concurrency: CONCURRENCY, windowSeconds });
       step(`autocannon ${routeKey("postEvent")}, ${CONCURRENCY} connections, ${PLAN.loadSeconds} s`);
+      const cpuBefore = cpuSnapshot(stack);
       ingestLoad = await runLoad(["http", String(stack.apiUrl), String(CONCURRENCY), String(PLAN.loadSeconds)]);
       // The worker is still storing what the load queued: the raw puts get a quiet dynalite.
       step("waiting for the worker to store what the load queued");
       workerDrainMs = await drainStack(stack, 300_000);
+      // What an accepted event cost, in CPU, in each process: its whole way through the pipeline.
+      cpuPerEvent = withLoadGenerator(cpuPerUnit(cpuBefore, cpuSnapshot(stack), ingestLoad.ok), ingestLoad);
       step(`raw dynalite conditional puts, ${CONCURRENCY} concurrent, ${PLAN.loadSeconds} s`);
+      const rawBefore = cpuSnapshot(stack);
       rawPuts = await runLoad(["dynamo", stack.endpoints.dynamodb, String(CONCURRENCY), String(PLAN.loadSeconds), String(stack.outputs.tableName)]);
+      cpuPerPut = withLoadGenerator(cpuPerUnit(rawBefore, cpuSnapshot(stack), rawPuts.ok), rawPuts);
     } finally {
       await stack.stop();
     }
@@ -111,7 +130,7 @@ async function main(): Promise<void> {
       localIngestPerSec: round(ingestLoad.perSec, 1),
       localDynamoPutsPerSec: round(rawPuts.perSec, 1),
       localIngestRatio,
-      load: { concurrency: CONCURRENCY, seconds: PLAN.loadSeconds, workerDrainMsAfterLoad: workerDrainMs, ingest: ingestLoad, dynamo: rawPuts, config: LOAD_CONFIG },
+      load: { concurrency: CONCURRENCY, seconds: PLAN.loadSeconds, workerDrainMsAfterLoad: workerDrainMs, ingest: ingestLoad, dynamo: rawPuts, cpuMsPerEvent: cpuPerEvent, cpuMsPerRawPut: cpuPerPut, config: LOAD_CONFIG },
       seconds: 0,
       table: [] as Row[],
     };
@@ -148,6 +167,8 @@ async function main(): Promise<void> {
       },
       { figure: `local ingest, ${routeKey("postEvent")}, ${CONCURRENCY} connections`, measured: `${results.localIngestPerSec}/s (answers: ${Object.entries(ingestLoad.statuses).map(([c, n]) => `${c}×${n}`).join(", ")})`, target: "comparison", pass: undefined },
       { figure: `raw dynalite conditional puts, ${CONCURRENCY} concurrent`, measured: `${results.localDynamoPutsPerSec}/s`, target: "comparison", pass: undefined },
+      { figure: "CPU per accepted event, by process", measured: cpuLine(cpuPerEvent), target: "comparison", pass: undefined },
+      { figure: "CPU per raw put, by process", measured: cpuLine(cpuPerPut), target: "comparison", pass: undefined },
       { figure: "local ingest / raw dynalite puts", measured: `${(localIngestRatio * 100).toFixed(1)} %`, target: "≥ 50 %", pass: localIngestRatio >= 0.5 },
     ];
     results.table = rows;
