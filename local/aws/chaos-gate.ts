@@ -1,10 +1,11 @@
 // The chaos gate: the faults of the --chaos rules (chaos-spec.ts), applied in the twin's process
 // before the twin sees the request. For one request, every matching latency rule that is drawn
 // adds its delay; then the first matching hang, throttle or error rule that is drawn decides the
-// outcome (in the order the rules were given). The local stack's own tooling is never faulted.
+// outcome (in the order the rules were given). What `exempt` recognizes (the local stack's own
+// requests, see gate-factories.ts) is never faulted.
 import { ruleMatches, type ChaosRule, type ChaosService } from "./chaos-spec";
 import { faultAnswer } from "./fault-answers";
-import { DROP_CONNECTION, LOCAL_TOOLING_HEADER, type GateAnswer, type GatedRequest, type RequestGate } from "./request-gate";
+import { DROP_CONNECTION, type GateAnswer, type GatedRequest, type RequestGate } from "./request-gate";
 
 /** What the rules decide for one request: a delay, then an answer (or the twin's own). */
 export interface ChaosDecision {
@@ -32,9 +33,17 @@ export function decide(rules: readonly ChaosRule[], req: GatedRequest, random: (
   return { delayMs };
 }
 
-export function createChaosGate(rules: readonly ChaosRule[], random: () => number = Math.random): RequestGate {
+export interface ChaosGateOptions {
+  /** Requests the rules never apply to. Default: none. */
+  exempt?(req: GatedRequest): boolean;
+  /** A draw in [0, 1) per rule. Default Math.random. */
+  random?(): number;
+}
+
+export function createChaosGate(rules: readonly ChaosRule[], opts: ChaosGateOptions = {}): RequestGate {
+  const random = opts.random ?? Math.random;
   return (req) => {
-    if (req.headers[LOCAL_TOOLING_HEADER] !== undefined) return undefined;
+    if (opts.exempt?.(req)) return undefined;
     const { delayMs, answer } = decide(rules, req, random);
     if (delayMs <= 0) return answer;
     return new Promise((resolve) => {

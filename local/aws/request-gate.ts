@@ -25,13 +25,6 @@ export type RequestGate = (req: GatedRequest) => GateAnswer | undefined | Promis
  */
 export const DROP_CONNECTION: GateAnswer = Object.freeze({ status: 0, headers: {}, body: "" }) as GateAnswer;
 
-/**
- * The header the local stack's own tooling (queue and table creation, saving and re-sending
- * messages) sets on its requests: faults injected for the pipeline must not stop the emulator
- * from saving what it holds. Gates decide themselves whether it matters to them.
- */
-export const LOCAL_TOOLING_HEADER = "x-sluice-local-tooling";
-
 /** Runs `gates` in order; the first answer wins, undefined when all let the request through. */
 export async function runGates(gates: readonly RequestGate[], req: GatedRequest): Promise<GateAnswer | undefined> {
   for (const gate of gates) {

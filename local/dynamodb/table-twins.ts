@@ -3,7 +3,6 @@
 // aws.dynamodb.Table, made while the program runs.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../aws/local-account";
-import { asLocalTooling } from "../aws/tooling-client";
 import { TwinSupervisor } from "../aws/twin-supervisor";
 import { addCounters } from "../metrics";
 import type { TwinContext, TwinModule } from "../twin-module";
@@ -26,7 +25,8 @@ export function tableTwins(ctx: TwinContext): TableTwins {
     async open() {
       twin = new TwinSupervisor({ service: "dynamodb", dataDir: ctx.dataDir, gates: ctx.gates, log: ctx.log, onCounters: (d) => addCounters(ctx.metrics.dynamodb, d) });
       await twin.start();
-      client = asLocalTooling(new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2, endpoint: twin.endpoint }));
+      // The tool credentials: the twin's gates let the stack's own table making through, unfaulted.
+      client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2, endpoint: twin.endpoint });
     },
     async declare(args, state) {
       const how = await ensureTable(client!, String(state.name), args.inputs as TableInputs);

@@ -4,7 +4,6 @@
 // anything polls: those a clean stop saved, and those a crash left in the journal.
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../aws/local-account";
-import { asLocalTooling } from "../aws/tooling-client";
 import { TwinSupervisor } from "../aws/twin-supervisor";
 import { addCounters } from "../metrics";
 import type { TwinContext, TwinModule } from "../twin-module";
@@ -39,7 +38,7 @@ export function queueTwins(ctx: TwinContext): QueueTwins {
     async open() {
       twin = new TwinSupervisor({ service: "sqs", dataDir: ctx.dataDir, gates: ctx.gates, log: ctx.log, onCounters: (d) => addCounters(ctx.metrics.sqs, d) });
       await twin.start();
-      tooling = asLocalTooling(new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2, endpoint: twin.endpoint }));
+      tooling = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2, endpoint: twin.endpoint });
     },
     async declare(args, state) {
       const inputs = args.inputs as QueueInputs;

@@ -6,7 +6,6 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../aws/local-account";
 import type { LocalServer } from "../aws/loopback-server";
-import { asLocalTooling } from "../aws/tooling-client";
 import { recordSqs } from "../aws/request-metrics";
 import type { TwinServiceFactory } from "../aws/twin-service";
 import { emptyServiceMetrics } from "../metrics";
@@ -67,7 +66,8 @@ export const sqsService: TwinServiceFactory = (ctx) => {
           },
         },
       });
-      client = asLocalTooling(new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2, endpoint: server.endpoint }));
+      // Its own client signs with the tool credentials: neither denied nor faulted by its gates.
+      client = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2, endpoint: server.endpoint });
       if (ctx.restart) await recover();
       return server.port;
     },

@@ -10,14 +10,12 @@ import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, GetItemCommand, 
 import { CreateQueueCommand, ReceiveMessageCommand, RequestThrottled, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { ChaosSpecError, parseChaos, parseChaosRule } from "../../local/aws/chaos-spec";
 import { decide } from "../../local/aws/chaos-gate";
+import { buildGates } from "../../local/aws/gate-factories";
 import { GateSettings } from "../../local/aws/gate-settings";
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
-import { DROP_CONNECTION, type GatedRequest } from "../../local/aws/request-gate";
-import { asLocalTooling } from "../../local/aws/tooling-client";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
+import { DROP_CONNECTION, runGates, type GatedRequest } from "../../local/aws/request-gate";
 import { TwinSupervisor } from "../../local/aws/twin-supervisor";
-import type { IamGateConfig } from "../../local/iam/iam-gate";
-import { toolOnlyIamConfig } from "../../local/iam/iam-twins";
-import { issueRoleCredentials } from "../../local/iam/role-credentials";
+import { roleGateConfig } from "./role-gate-config";
 import { signedPostHeaders } from "./sdk-signer";
 import { TARGET_ENV } from "./target";
 
@@ -25,29 +23,23 @@ const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
 const req = (service: GatedRequest["service"], action: string, headers: GatedRequest["headers"] = {}): GatedRequest => ({ service, action, headers, body: Buffer.from("{}") });
 const always = () => 0;
 
-/** A role that may do anything to DynamoDB and SQS but delete items, as a function's role would be given. */
-const role = issueRoleCredentials();
-const iam: IamGateConfig = {
-  ...toolOnlyIamConfig(),
-  principals: [
-    ...toolOnlyIamConfig().principals,
-    {
-      kind: "role",
-      ...role,
-      sessionArn: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/chaos-app/chaos-app-fn`,
-      roleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/chaos-app`,
-      policies: [
-        {
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: ["dynamodb:*", "sqs:*"], Resource: "*" },
-            { Effect: "Deny", Action: "dynamodb:DeleteItem", Resource: "*" },
-          ],
-        },
-      ],
+/** An SDK client that adds `name: value` to every request, as any client could. */
+function withHeader(client: SQSClient, name: string, value: string): SQSClient {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers[name] = value;
+      return next(args);
     },
-  ],
-};
+    { step: "build", name: "addHeader" },
+  );
+  return client;
+}
+
+/** A role that may do anything to DynamoDB and SQS but delete items, as a function's role would be given. */
+const { iam, role } = roleGateConfig("chaos-app", [
+  { Effect: "Allow", Action: ["dynamodb:*", "sqs:*"], Resource: "*" },
+  { Effect: "Deny", Action: "dynamodb:DeleteItem", Resource: "*" },
+]);
 
 test("the rule language: each fault kind, rates and durations, and a clear refusal of what is wrong", () => {
   assert.equal(parseChaosRule("sqs:SendMessage=error:0.3"), { service: "sqs", operation: "SendMessage", fault: { kind: "error", rate: 0.3 }, spec: "sqs:SendMessage=error:0.3" });
@@ -80,6 +72,22 @@ test("for one request, matching latencies add up, and the first drawn hang, thro
   // Not drawn (the random draw is at or above the rate): no fault.
   assert.equal(decide(parseChaos(["dynamodb:*=error:0.3"]), req("dynamodb", "GetItem"), () => 0.3), { delayMs: 0 });
   assert.is(decide(parseChaos(["dynamodb:*=hang:2s"]), req("dynamodb", "Query"), always).answer, DROP_CONNECTION);
+});
+
+test("chaos spares only a request whose tool-credential signature checks out: not a header, not the tool key with a wrong secret", async () => {
+  const gates = buildGates({ chaos: parseChaos(["dynamodb:*=error:1"]) }, { log: () => {} });
+  const endpoint = "http://127.0.0.1:4567";
+  const body = JSON.stringify({ TableName: "t", Key: { pk: { S: "a" } } });
+  const signedBy = async (credentials: { accessKeyId: string; secretAccessKey: string }, extra: Record<string, string> = {}): Promise<GatedRequest> => {
+    const headers = await signedPostHeaders(endpoint, { service: "dynamodb", region: LOCAL_REGION, credentials, headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "DynamoDB_20120810.GetItem", ...extra }, body });
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    return { service: "dynamodb", action: "GetItem", headers: { ...lower, ":method": "POST", ":path": "/" }, body: Buffer.from(body) };
+  };
+  assert.is(await runGates(gates, await signedBy(LOCAL_CREDENTIALS)), undefined, "the stack's own request passes");
+  assert.is((await runGates(gates, await signedBy({ ...LOCAL_CREDENTIALS, secretAccessKey: "guessed" })))?.status, 500, "the tool key with a wrong secret is faulted");
+  assert.is((await runGates(gates, await signedBy(role, { "x-sluice-local-tooling": "1" })))?.status, 500, "a role's request is faulted, whatever header it carries");
+  const tampered = await signedBy(LOCAL_CREDENTIALS);
+  assert.is((await runGates(gates, { ...tampered, body: Buffer.from(body.replace('"a"', '"b"')) }))?.status, 500, "a changed body is no longer the stack's request");
 });
 
 if (deployed) {
@@ -149,12 +157,16 @@ if (deployed) {
     const query = await fetch(sqs.endpoint, { method: "POST", headers, body: form });
     assert.is(query.status, 403);
     assert.match(await query.text(), /<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>RequestThrottled<\/Code>/);
-    // The stack's own tooling is never faulted.
-    const tooling = asLocalTooling(new SQSClient({ ...aws, credentials: LOCAL_CREDENTIALS, endpoint: sqs.endpoint }));
+    // The stack's own tooling (signed with the tool credentials) is never faulted; a header that
+    // claims to be the tooling changes nothing.
+    const tooling = new SQSClient({ ...aws, credentials: LOCAL_CREDENTIALS, endpoint: sqs.endpoint });
+    const claiming = withHeader(new SQSClient({ ...aws, endpoint: sqs.endpoint }), "x-sluice-local-tooling", "1");
     try {
       assert.ok((await tooling.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "tooling" }))).MessageId);
+      assert.instance(await errorOf(claiming.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: "claims" }))), RequestThrottled);
     } finally {
       tooling.destroy();
+      claiming.destroy();
     }
     await gates.update({ chaos: [] });
   });
@@ -170,7 +182,7 @@ if (deployed) {
     const stranger = new DynamoDBClient({ ...aws, credentials: { accessKeyId: "AKIAUNKNOWN000000000", secretAccessKey: "x" }, endpoint: dynamo.endpoint });
     const unknown = await errorOf(stranger.send(new GetItemCommand({ TableName: "chaos", Key: { pk: { S: "i-1" } } }))).finally(() => stranger.destroy());
     assert.is(unknown?.name, "UnrecognizedClientException", "unknown credentials are refused by IAM, not faulted");
-    const tooling = asLocalTooling(new DynamoDBClient({ ...aws, credentials: LOCAL_CREDENTIALS, endpoint: dynamo.endpoint }));
+    const tooling = new DynamoDBClient({ ...aws, credentials: LOCAL_CREDENTIALS, endpoint: dynamo.endpoint });
     try {
       assert.ok((await tooling.send(new GetItemCommand({ TableName: "chaos", Key: { pk: { S: "i-1" } } }))).Item, "the tool credentials read through the fault");
     } finally {

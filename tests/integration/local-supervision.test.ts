@@ -7,12 +7,14 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { parseChaos } from "../../local/aws/chaos-spec";
 import { GateSettings } from "../../local/aws/gate-settings";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
 import { TwinSupervisor } from "../../local/aws/twin-supervisor";
 import { startLocalStack } from "../../local/stack";
+import { roleGateConfig } from "./role-gate-config";
 import { cloudEvent, eventually, httpClient, json, TARGET_ENV } from "./target";
 
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
@@ -39,7 +41,7 @@ if (deployed) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-supervision-"));
   });
   test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const twin = (service: "dynamodb" | "sqs", dir: string) => new TwinSupervisor({ service, dataDir: dir, gates: new GateSettings(), log: (l) => logs.push(l), onCounters: () => {} });
+  const twin = (service: "dynamodb" | "sqs", dir: string, gates = new GateSettings()) => new TwinSupervisor({ service, dataDir: dir, gates, log: (l) => logs.push(l), onCounters: () => {} });
 
   test("a killed SQS twin comes back with this run's queues and every message not deleted, on the same endpoint", async () => {
     const sqs = twin("sqs", path.join(tmp, "sqs"));
@@ -118,6 +120,34 @@ if (deployed) {
       assert.ok((await ddb.send(new GetItemCommand({ TableName: "sup", Key: { pk: { S: "kept" } } }))).Item);
     } finally {
       ddb.destroy();
+      await dynamo.stop();
+    }
+  });
+
+  test("a restarted twin runs the gates it ran before: IAM's config and the faults come with its start", async () => {
+    const { iam, role } = roleGateConfig("sup-reader", [{ Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:Query"], Resource: "*" }]);
+    const dynamo = twin("dynamodb", path.join(tmp, "gated"), new GateSettings({ iam, chaos: parseChaos(["dynamodb:Query=error:1"]) }));
+    await dynamo.start();
+    const tool = new DynamoDBClient({ ...aws, endpoint: dynamo.endpoint });
+    const reader = new DynamoDBClient({ ...aws, credentials: role, maxAttempts: 1, endpoint: dynamo.endpoint });
+    const stranger = new DynamoDBClient({ ...aws, credentials: { accessKeyId: "AKIASTRANGER00000000", secretAccessKey: "x" }, maxAttempts: 1, endpoint: dynamo.endpoint });
+    const errorName = (p: Promise<unknown>) => p.then(() => "none", (e: Error) => e.name);
+    const enforced = async () => {
+      assert.ok((await reader.send(new GetItemCommand({ TableName: "gated", Key: { pk: { S: "kept" } } }))).Item, "the role's grant holds");
+      assert.is(await errorName(reader.send(new PutItemCommand({ TableName: "gated", Item: { pk: { S: "no" } } }))), "AccessDeniedException");
+      assert.is(await errorName(stranger.send(new GetItemCommand({ TableName: "gated", Key: { pk: { S: "kept" } } }))), "UnrecognizedClientException");
+      assert.is(await errorName(reader.send(new QueryCommand({ TableName: "gated", KeyConditionExpression: "pk = :k", ExpressionAttributeValues: { ":k": { S: "kept" } } }))), "InternalServerError");
+    };
+    try {
+      await tool.send(new CreateTableCommand({ TableName: "gated", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }));
+      // dynalite makes a table ACTIVE a moment after it answers CreateTable.
+      await waitUntilTableExists({ client: tool, minDelay: 1, maxDelay: 1, maxWaitTime: 10 }, { TableName: "gated" });
+      await tool.send(new PutItemCommand({ TableName: "gated", Item: { pk: { S: "kept" } } }));
+      await enforced();
+      await crash(dynamo);
+      await enforced();
+    } finally {
+      for (const c of [tool, reader, stranger]) c.destroy();
       await dynamo.stop();
     }
   });
