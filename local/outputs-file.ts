@@ -10,6 +10,8 @@ export const LOCAL_ENDPOINTS_KEY = "localEndpoints";
 export interface LocalEndpoints {
   dynamodb: string;
   sqs: string;
+  /** The stack's control endpoint (control-server.ts): faults at run time, its processes. */
+  control: string;
 }
 
 export function writeOutputsFile(file: string, outputs: Record<string, unknown>, endpoints: LocalEndpoints): void {
