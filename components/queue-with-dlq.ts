@@ -124,6 +124,23 @@ export class QueueWithDlq extends SluiceComponent {
   }
 
   /**
+   * Grants `grantee` exactly `actions` (sqs:…) on the dead-letter queue, with the KMS use they
+   * imply, as `<grantee>-dlq-<label>`: for whoever looks into the DLQ and moves messages out of it.
+   */
+  grantDlq(grantee: Grantee, actions: readonly string[], label = "access"): aws.iam.RolePolicy {
+    return this.grantPolicy({
+      grantee,
+      target: "dlq",
+      label,
+      service: "sqs",
+      actions,
+      resources: () => [this.dlq.arn],
+      kmsActions: kmsActionsFor,
+      transform: this.transforms.grant,
+    });
+  }
+
+  /**
    * Subscribes `consumer` through an event source mapping that reports partial batch failures,
    * so one failing record is retried alone. Grants the consumer's role the poll actions (and
    * kms:Decrypt with a customer key) as `<consumer>-queue-poll`, which the mapping waits for:
