@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws/local-account";
 import { lockDataDir } from "./data-dir-lock";
 import { emptyMetrics, resetMetrics, snapshot, type LocalMetrics } from "./metrics";
 import { removeOutputsFile, writeOutputsFile, type LocalEndpoints } from "./outputs-file";
@@ -115,7 +116,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     for (const m of registry.modules) await m.create?.(run);
     for (const m of registry.modules) m.start?.();
 
-    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint() };
+    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint(), operator: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION } };
     const apiUrl = String(run.outputs.apiUrl ?? registry.apis.url());
     resetMetrics(metrics);
     if (outputsFile) writeOutputsFile(outputsFile, run.outputs, endpoints);
