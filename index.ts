@@ -126,6 +126,7 @@ const operator = new PipelineFunction("sluice-operator", {
   callbackFactory: operatorFactory,
   memorySize: config.requireNumber("operatorMemoryMb"),
   timeout: operatorTimeout,
+  reservedConcurrency: config.requireNumber("operatorReservedConcurrency"),
   logRetentionDays,
   logLevel,
   environment: functionEnvironment("operator", { ...common, queueUrl: queue.url, dlqUrl: queue.dlqUrl, listIndex, failureModes, failureModeRefreshSeconds }),
