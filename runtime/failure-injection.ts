@@ -8,21 +8,29 @@ import type { CurrentFailureMode } from "./failure-mode-store";
 import { errorSummary } from "./log";
 import type { Logger } from "./log";
 
-/** Runs in the worker after an event is processed and before it is stored; throws what the mode injects. */
-export type WorkerFault = () => Promise<void>;
+/**
+ * Runs in the worker after an event is processed and before it is stored; throws what the mode
+ * injects. `deadline` (epoch ms) is the record's: a wait that would outlast it ends there, failed.
+ */
+export type WorkerFault = (deadline?: number) => Promise<void>;
 
 export function workerFault(current: CurrentFailureMode, random: () => number = Math.random): WorkerFault {
-  return async () => {
+  return async (deadline) => {
     const setting = await current();
     switch (setting?.mode) {
       case "poison_payload": {
         const category = setting.category ?? DEFAULT_POISON_CATEGORY;
         throw classifiedError(category, `failure mode poison_payload: the event fails as ${category}`);
       }
-      case "slow_downstream":
-        // Past the record's deadline this is a TIMEOUT: the worker's deadline ends the wait.
-        await new Promise((resolve) => setTimeout(resolve, setting.latencyMs ?? DEFAULT_SLOW_LATENCY_MS));
+      case "slow_downstream": {
+        // A call that answers after the record's deadline has failed it (a TIMEOUT): it must not
+        // go on to store the record later, as a late answer from a real downstream would be dropped.
+        const latency = setting.latencyMs ?? DEFAULT_SLOW_LATENCY_MS;
+        const left = deadline === undefined ? Infinity : deadline - Date.now();
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(latency, left))));
+        if (latency >= left) throw classifiedError("TIMEOUT", `failure mode slow_downstream: ${latency} ms is past the record's deadline`);
         return;
+      }
       case "random_fail_p30":
         if (random() < RANDOM_FAIL_PROBABILITY) throw classifiedError("TRANSIENT", "failure mode random_fail_p30: a transient failure");
         return;

@@ -114,14 +114,16 @@ export async function dlqRedrive(deps: DlqDeps, event: APIGatewayProxyEventV2, r
         run.log.error("redrive: send failed, the message stays in the DLQ", { eventId: s.eventId, messageId: s.messageId, ...errorSummary(err) });
         return false;
       }
+      counts.moved++;
       try {
         await deps.dlq.remove(letter.receiptHandle);
       } catch (err) {
-        // Queued already: a rerun moves it again and the worker dedupes the duplicate.
+        // Queued already, and given back to the DLQ with the rest: a rerun moves it again, and the
+        // worker's conditional write makes the second copy a duplicate it acks.
         counts.notDeleted++;
         run.log.warn("redrive: sent but not deleted from the DLQ; a rerun sends it again (deduplicated)", { eventId: s.eventId, ...errorSummary(err) });
+        return false;
       }
-      counts.moved++;
       run.log.info("redrive: message moved", { eventId: s.eventId, messageId: s.messageId, category: s.category, delaySeconds });
       return true;
     },

@@ -132,6 +132,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
   };
 
   const handleRecord = async (record: SQSRecord, budgetMs: number): Promise<RecordOutcome> => {
+    const deadline = Date.now() + budgetMs;
     const parsed = parseQueueMessage(record.body);
     const scanned = parsed.ok ? scanJson(parsed.message.event, { maxDepth: INPUT_LIMITS.maxDepth }) : undefined;
     if (!parsed.ok || !scanned?.ok || scanned.node.k !== "object") {
@@ -152,7 +153,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
           const checked = deps.validator.check(event);
           if (!checked.ok) throw classifiedError("VALIDATION", checked.errors.map((e) => `${e.path || "/"}: ${e.message}`).join("; "));
           await processEvent({ type: checked.event.envelope.type, text: m.event }, deps.registry);
-          await deps.faults?.();
+          await deps.faults?.(deadline);
           storing = true;
           return store(finalRecord(m, event, record, { document: true }), log);
         })(),
