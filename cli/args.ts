@@ -98,6 +98,17 @@ export function commonOptions(v: { url?: unknown; stack?: unknown; outputs?: unk
   return common;
 }
 
+/** The options every command takes (target, output, retries), for node:util's parseArgs. */
+export const COMMON_OPTION_SPECS = {
+  url: { type: "string" },
+  stack: { type: "string" },
+  outputs: { type: "string" },
+  json: { type: "boolean", default: false },
+  verbose: { type: "boolean", default: false },
+  retries: { type: "string" },
+  timeout: { type: "string" },
+} as const;
+
 export function parseCommand(argv: string[]): Command {
   let parsed;
   try {
@@ -106,13 +117,7 @@ export function parseCommand(argv: string[]): Command {
       allowPositionals: true,
       strict: true,
       options: {
-        url: { type: "string" },
-        stack: { type: "string" },
-        outputs: { type: "string" },
-        json: { type: "boolean", default: false },
-        verbose: { type: "boolean", default: false },
-        retries: { type: "string" },
-        timeout: { type: "string" },
+        ...COMMON_OPTION_SPECS,
         batch: { type: "boolean", default: false },
         concurrency: { type: "string" },
         "dry-run": { type: "boolean", default: false },

@@ -26,7 +26,7 @@ type Bytes = string | ArrayBuffer | ArrayBufferView;
 const bytes = (d: Bytes) => (typeof d === "string" ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
 
 /** SHA-256 / HMAC-SHA256 for the signer from node:crypto (the signer takes any such constructor). */
-class NodeSha256 {
+export class NodeSha256 {
   private readonly h;
   constructor(secret?: Bytes) {
     this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));

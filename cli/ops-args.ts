@@ -2,7 +2,7 @@
 // failure-mode show|set) into one typed command. Nothing here touches the network or the disk.
 import { parseArgs } from "node:util";
 import { FAILURE_MODE_NAMES, POISON_CATEGORIES } from "../runtime/contract/failure-modes";
-import type { CommonOptions } from "./args";
+import { COMMON_OPTION_SPECS, type CommonOptions } from "./args";
 import { UsageError } from "./target";
 
 export const OPS_COMMANDS = ["events", "dlq", "replay", "failure-mode"] as const;
@@ -84,13 +84,7 @@ export function parseOpsCommand(argv: string[], commonOf: (v: Record<string, unk
       allowPositionals: true,
       strict: true,
       options: {
-        url: { type: "string" },
-        stack: { type: "string" },
-        outputs: { type: "string" },
-        json: { type: "boolean", default: false },
-        verbose: { type: "boolean", default: false },
-        retries: { type: "string" },
-        timeout: { type: "string" },
+        ...COMMON_OPTION_SPECS,
         source: { type: "string" },
         since: { type: "string" },
         until: { type: "string" },
@@ -114,7 +108,7 @@ export function parseOpsCommand(argv: string[], commonOf: (v: Record<string, unk
   const [, sub, ...rest] = parsed.positionals;
   const common = commonOf(v);
   const allowed = (cmd: string, flags: string[]) => {
-    const own = ["url", "stack", "outputs", "json", "verbose", "retries", "timeout", ...flags];
+    const own = [...Object.keys(COMMON_OPTION_SPECS), ...flags];
     for (const [k, value] of Object.entries(v)) if (!own.includes(k) && value !== undefined && value !== false) throw new UsageError(`--${k} does not apply to ${cmd}`);
   };
   const selection = (): Selection => ({ source: v.source, since: v.since, until: v.until, status: v.status, category: v.category, type: v.type });

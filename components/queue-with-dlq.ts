@@ -111,16 +111,7 @@ export class QueueWithDlq extends SluiceComponent {
    * `<grantee>-queue-<label>`.
    */
   grant(grantee: Grantee, actions: readonly string[], label = "access"): aws.iam.RolePolicy {
-    return this.grantPolicy({
-      grantee,
-      target: "queue",
-      label,
-      service: "sqs",
-      actions,
-      resources: () => [this.queue.arn],
-      kmsActions: kmsActionsFor,
-      transform: this.transforms.grant,
-    });
+    return this.grantOn("queue", this.queue, grantee, actions, label);
   }
 
   /**
@@ -128,13 +119,17 @@ export class QueueWithDlq extends SluiceComponent {
    * imply, as `<grantee>-dlq-<label>`: for whoever looks into the DLQ and moves messages out of it.
    */
   grantDlq(grantee: Grantee, actions: readonly string[], label = "access"): aws.iam.RolePolicy {
+    return this.grantOn("dlq", this.dlq, grantee, actions, label);
+  }
+
+  private grantOn(target: "queue" | "dlq", queue: aws.sqs.Queue, grantee: Grantee, actions: readonly string[], label: string): aws.iam.RolePolicy {
     return this.grantPolicy({
       grantee,
-      target: "dlq",
+      target,
       label,
       service: "sqs",
       actions,
-      resources: () => [this.dlq.arn],
+      resources: () => [queue.arn],
       kmsActions: kmsActionsFor,
       transform: this.transforms.grant,
     });

@@ -5,18 +5,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+// The CLI as a user runs it: its bin, in a child process.
+import { runCli, type CliRun } from "../tests/cli/run-cli";
 
 export const ROOT = path.resolve(__dirname, "..");
-const BIN = path.join(ROOT, "cli", "bin.js");
 
 /** The config every gameday stack runs with: retries and the DLQ in seconds, modes honoured within 1 s. */
 export const GAMEDAY_CONFIG = ["workerTimeoutSeconds=1", "batchingWindowSeconds=0", "maxReceiveCount=2", "failureModeRefreshSeconds=1"];
-
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 export interface Gameday {
   /** The API's base URL. */
@@ -84,16 +79,7 @@ export async function runGameday(name: string, config: string[], scenario: (g: G
     }
     const apiUrl = String(JSON.parse(fs.readFileSync(outputs, "utf8")).apiUrl);
     say(`local stack at ${apiUrl}`);
-    const sluice = (cliArgs: string[]) =>
-      new Promise<CliRun>((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, ...cliArgs, "--stack", "local", "--outputs", outputs], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-      });
+    const sluice = (cliArgs: string[]): Promise<CliRun> => runCli([...cliArgs, "--stack", "local", "--outputs", outputs]);
     const g: Gameday = {
       apiUrl,
       sluice,

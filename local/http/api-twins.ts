@@ -81,7 +81,7 @@ export function apiTwins(ctx: TwinContext, deps: { functions: FunctionTwins; por
   return {
     emulates: {
       "aws:apigatewayv2/api:Api": "HTTP server",
-      "aws:apigatewayv2/route:Route": "HTTP route",
+      "aws:apigatewayv2/route:Route": "HTTP route (AWS_IAM ones: SigV4 checked)",
       "aws:apigatewayv2/integration:Integration": "Lambda proxy integration",
       "aws:apigatewayv2/stage:Stage": "throttling and access log",
       "aws:lambda/permission:Permission": "checked: API may invoke",
