@@ -15,6 +15,8 @@ export interface LocalEndpoints {
    * the local account's admin), and the region to sign for. `sluice` reads them from here.
    */
   operator: { accessKeyId: string; secretAccessKey: string; region: string };
+  /** The stack's control endpoint (control-server.ts): faults at run time, its processes. */
+  control: string;
 }
 
 export function writeOutputsFile(file: string, outputs: Record<string, unknown>, endpoints: LocalEndpoints): void {

@@ -6,9 +6,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createHash } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
-// A SHA-256 for the signer (it takes any hash constructor); the signing algorithm is the SDK's.
-import { NodeSha256 } from "../../cli/aws-signing";
 import { createSigV4Verifier, type SignedRequest } from "../../local/iam/sigv4-verifier";
+import { NodeSha256 } from "./sdk-signer";
 
 const KEY = { accessKeyId: "ASIAEXAMPLEKEY000001", secretAccessKey: "s3cr3t/s3cr3t+s3cr3t", sessionToken: "token-of-the-session" };
 const NOW = Date.UTC(2025, 2, 4, 10, 0, 0);
