@@ -22,7 +22,7 @@ export function createTwinRegistry(ctx: TwinContext, opts: { port: number }) {
   const queues = queueTwins(ctx);
   const functions = functionTwins(ctx, { awsEnv: () => localAwsEnv({ dynamodb: tables.endpoint(), sqs: queues.endpoint() }) });
   const mappings = eventSourceMappingTwins(ctx, { functions, queues });
-  const apis = apiTwins(ctx, { functions, port: opts.port });
+  const apis = apiTwins(ctx, { functions, port: opts.port, iam });
   const modules: TwinModule[] = [tables, queues, functions, iam, mappings, apis];
 
   return {

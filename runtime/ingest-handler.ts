@@ -25,6 +25,9 @@ import { prepareBatch, prepareEvent } from "./prepare-event";
 import type { IngestRequest, PreparedMessage } from "./prepare-event";
 import { internalError, routeRequest } from "./route-request";
 import { readSettings } from "./settings";
+import { failureModesApply } from "./contract/failure-modes";
+import { cachedFailureMode, createDynamoFailureModeStore } from "./failure-mode-store";
+import { withDuplicateSubmit } from "./failure-injection";
 
 export interface IngestDeps {
   store: EventStore;
@@ -263,13 +266,19 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
 export function ingestFactory(): IngestHandler {
   const settings = readSettings(process.env, FUNCTION_ENVIRONMENT.ingest.needs);
   const registry = createEventTypes({ testEvents: settings.testEvents });
+  const doc = createDocumentClient();
+  const log = createLogger({ fn: "ingest", stage: settings.stage, version: settings.version }, { level: settings.logLevel });
+  const queue = createSqsEventQueue(createSqsClient(), settings.queueUrl);
   return makeIngestHandler({
-    store: createDynamoEventStore(createDocumentClient(), settings.tableName),
-    queue: createSqsEventQueue(createSqsClient(), settings.queueUrl),
+    store: createDynamoEventStore(doc, settings.tableName),
+    // duplicate_submit sends each accepted event twice, where failure modes apply (failure-injection.ts).
+    queue: failureModesApply(settings)
+      ? withDuplicateSubmit(queue, cachedFailureMode(createDynamoFailureModeStore(doc, settings.tableName), settings.failureModeRefreshSeconds * 1000, log), log)
+      : queue,
     validator: createEnvelopeValidator(registry, { unknownTypes: settings.unknownTypes }),
     maxBodyBytes: settings.maxBodyBytes,
     windowSeconds: settings.windowSeconds,
     leaseSeconds: settings.leaseSeconds,
-    log: createLogger({ fn: "ingest", stage: settings.stage, version: settings.version }, { level: settings.logLevel }),
+    log,
   });
 }

@@ -16,6 +16,11 @@ export interface QueueMessage {
   userAgent?: string;
   /** The event's JSON text as accepted. */
   event: string;
+  /**
+   * Set on a replay: the request id of the operator's replay run. The worker may then store over
+   * a `processed` or `failed` record of the same payload (docs/adr/0001, "Replay").
+   */
+  replay?: string;
 }
 
 /** The format of the header line; another `v` is a message this worker cannot read. */
@@ -36,6 +41,7 @@ export function encodeMessageBody(m: QueueMessage): string {
   const header: Record<string, unknown> = { v: QUEUE_MESSAGE_VERSION, id: m.id, key: m.key, payloadHash: m.payloadHash, receivedAt: m.receivedAt, requestId: m.requestId };
   if (m.sourceIp) header.sourceIp = m.sourceIp;
   if (m.userAgent) header.userAgent = m.userAgent;
+  if (m.replay) header.replay = m.replay;
   // UTF-8 cannot carry a lone surrogate: such text never came through the scanner, so it is a bug.
   if (LONE_SURROGATE.test(m.event)) throw new Error("the event text is not well-formed Unicode");
   let payload = m.event;
@@ -88,6 +94,7 @@ export function parseQueueMessage(body: string): { ok: true; message: QueueMessa
       requestId: text("requestId")!,
       sourceIp: text("sourceIp"),
       userAgent: text("userAgent"),
+      ...(text("replay") ? { replay: text("replay") } : {}),
       event,
     },
   };
