@@ -1,19 +1,22 @@
 // The Sluice program: reads the stack's config and composes one pipeline (API → ingest → queue →
-// worker → table, query, alarms, dashboard). Behaviour lives in runtime/, resource shapes in
-// components/; this file only wires them together.
+// worker → table, the optional fan-out bus, query, alarms, dashboard, saved log queries).
+// Behaviour lives in runtime/, resource shapes in components/; this file only wires them together.
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmSet } from "./components/alarm-set";
+import { EventBus } from "./components/event-bus";
 import { IdempotentTable } from "./components/idempotent-table";
 import { keyPolicyStatements } from "./components/key-policy";
 import { IngestApi } from "./components/ingest-api";
+import { LogQueries } from "./components/log-queries";
 import { PipelineDashboard } from "./components/pipeline-dashboard";
 import { PipelineFunction } from "./components/pipeline-function";
 import { QueueWithDlq } from "./components/queue-with-dlq";
 import { dynamoOperationOf } from "./components/metric-dimensions";
 import { alarmEmailFor } from "./components/alarm-email";
-import { checkOutlastsCalls, leaseSecondsFor } from "./components/sizing";
+import { checkOutlastsCalls, checkRetryBackoff, leaseSecondsFor } from "./components/sizing";
 import { CALL_DEADLINE_MS } from "./runtime/aws-clients";
 import { functionEnvironment } from "./runtime/contract/environment";
+import { PUBLISH_MODES, type PublishMode } from "./runtime/contract/fan-out";
 import { FUNCTION_PERMISSIONS } from "./runtime/contract/permissions";
 import { routeKeysByFunction } from "./runtime/contract/routes";
 import { ingestFactory } from "./runtime/ingest-handler";
@@ -43,6 +46,12 @@ const alarmEmail = alarmEmailFor({ alarmEmail: config.get("alarmEmail"), protect
 // Ingest: lease write, send, and the lease's compensation after a failed send. Query: one read.
 checkOutlastsCalls("ingest", ingestTimeout, 3, CALL_DEADLINE_MS);
 checkOutlastsCalls("query", config.requireNumber("queryTimeoutSeconds"), 1, CALL_DEADLINE_MS);
+const retryBaseSeconds = config.requireNumber("retryBaseSeconds");
+const retryMaxSeconds = config.requireNumber("retryMaxSeconds");
+checkRetryBackoff(retryBaseSeconds, retryMaxSeconds, workerTimeout);
+const tracing = config.requireBoolean("tracing");
+const publish = config.require("publish") as PublishMode;
+if (!PUBLISH_MODES.includes(publish)) throw new Error(`sluice:publish must be ${PUBLISH_MODES.join(", ")}, got ${publish}`);
 
 const table = new IdempotentTable("sluice-idempotency", {
   protect,
@@ -60,6 +69,9 @@ const queue = new QueueWithDlq("sluice-events", {
   tags,
 });
 
+// Consumers hear of stored events on this bus (none when publish is none).
+const bus = publish === "none" ? undefined : new EventBus("sluice-fanout", { tags });
+
 // Every function's environment goes through the contract's writer, named as runtime/settings.ts reads it.
 const common = { stage, version, tableName: table.name, logLevel };
 
@@ -70,6 +82,7 @@ const ingest = new PipelineFunction("sluice-ingest", {
   reservedConcurrency: config.requireNumber("ingestReservedConcurrency"),
   logRetentionDays,
   logLevel,
+  tracing,
   environment: functionEnvironment("ingest", {
     ...common,
     queueUrl: queue.url,
@@ -89,7 +102,19 @@ const worker = new PipelineFunction("sluice-worker", {
   reservedConcurrency: config.requireNumber("workerReservedConcurrency"),
   logRetentionDays,
   logLevel,
-  environment: functionEnvironment("worker", { ...common, windowSeconds, retentionDays, unknownTypes, testEvents }),
+  tracing,
+  environment: functionEnvironment("worker", {
+    ...common,
+    queueUrl: queue.url,
+    windowSeconds,
+    retentionDays,
+    unknownTypes,
+    testEvents,
+    publish,
+    eventBusName: bus?.name ?? "",
+    retryBaseSeconds,
+    retryMaxSeconds,
+  }),
   tags,
 });
 
@@ -101,6 +126,7 @@ const query = new PipelineFunction("sluice-query", {
   reservedConcurrency: config.requireNumber("queryReservedConcurrency"),
   logRetentionDays,
   logLevel,
+  tracing,
   environment: functionEnvironment("query", { ...common, demoSource }),
   tags,
 });
@@ -109,6 +135,8 @@ const query = new PipelineFunction("sluice-query", {
 table.grant(ingest, FUNCTION_PERMISSIONS.ingest.table);
 queue.grant(ingest, FUNCTION_PERMISSIONS.ingest.queue);
 table.grant(worker, FUNCTION_PERMISSIONS.worker.table);
+queue.grant(worker, FUNCTION_PERMISSIONS.worker.queue);
+bus?.grant(worker, FUNCTION_PERMISSIONS.worker.bus);
 table.grant(query, FUNCTION_PERMISSIONS.query.table);
 
 // The subscription grants the worker's role the poll actions itself.
@@ -149,6 +177,9 @@ const alarms = new AlarmSet("sluice-alarms", {
   tableName: table.name,
   tableOperations,
   oldestMessageAgeSeconds: config.requireNumber("oldestMessageAlarmSeconds"),
+  pipelineStage: stage,
+  failureRatePercent: config.requireNumber("failureRateAlarmPercent"),
+  endToEndP99Ms: config.requireNumber("endToEndLatencyAlarmSeconds") * 1000,
   alarmEmail,
   kmsKeyArn,
   tags,
@@ -162,6 +193,13 @@ const dashboard = new PipelineDashboard("sluice", {
   tableName: table.name,
   tableOperations,
   alarmArns: alarms.alarms.map((a) => a.arn),
+  pipelineStage: stage,
+  publishing: bus !== undefined,
+});
+
+new LogQueries("sluice", {
+  functionLogGroups: functions.map(({ fn }) => fn.logGroup.name),
+  accessLogGroup: api.accessLogGroup.name,
 });
 
 export const apiUrl = api.url;
@@ -174,6 +212,8 @@ export const dashboardUrl = dashboard.url;
 export const ingestFunctionName = ingest.functionName;
 export const workerFunctionName = worker.functionName;
 export const queryFunctionName = query.functionName;
+export const eventBusName = bus?.name;
+export const eventBusArn = bus?.arn;
 // The statements the customer key's policy must hold (README, Configuration: kmsKeyArn).
 export const kmsKeyPolicyStatements = kmsKeyArn ? keyPolicyStatements([table, queue, ingest, worker, query, alarms]) : undefined;
 export { stage };

@@ -11,11 +11,12 @@
 //   settles the call even if the SDK in use ignores the signal. The nodejs22.x runtime provides the
 //   SDK (README, "Which AWS SDK runs"), possibly older than the locked one and without
 //   `throwOnRequestTimeout`; `abortSignal` has been part of every v3 handler.
-// A hung table or queue is therefore a TIMEOUT failure within CALL_DEADLINE_MS: a 503 with
+// A hung table, queue or bus is therefore a TIMEOUT failure within CALL_DEADLINE_MS: a 503 with
 // Retry-After from ingest and query, a retried record in the worker.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { classifiedError } from "./failure-classes";
 
 /** Longest one attempt may wait for its TCP connection. */
@@ -76,4 +77,9 @@ export function createDocumentClient(): DynamoDBDocumentClient {
 
 export function createSqsClient(): SQSClient {
   return withCallDeadline(new SQSClient(clientOptions()), "SQS");
+}
+
+/** The fan-out bus's client: built only by a worker that publishes. */
+export function createEventBridgeClient(): EventBridgeClient {
+  return withCallDeadline(new EventBridgeClient(clientOptions()), "EventBridge");
 }

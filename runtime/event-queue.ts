@@ -19,10 +19,13 @@ export interface BatchEntry {
   entryId: string;
   /** An encoded message body (queue-message.ts). */
   body: string;
+  /** The X-Ray trace header to carry to the worker (runtime/trace-header.ts). */
+  traceHeader?: string;
 }
 
 export interface EventQueue {
-  send(body: string): Promise<void>;
+  /** `traceHeader` goes with the message as its AWSTraceHeader system attribute. */
+  send(body: string, traceHeader?: string): Promise<void>;
   /**
    * Any number of entries, each within the message limit. Resolves with the entries that were not
    * queued: refused by SQS, or in a request that failed as a whole (never thrown).
@@ -49,11 +52,16 @@ export function batchRequests(entries: readonly BatchEntry[]): BatchEntry[][] {
   return requests;
 }
 
+/** The message system attributes that carry the trace context, when there is one. */
+function traceAttributes(traceHeader: string | undefined): { MessageSystemAttributes?: { AWSTraceHeader: { DataType: "String"; StringValue: string } } } {
+  return traceHeader ? { MessageSystemAttributes: { AWSTraceHeader: { DataType: "String", StringValue: traceHeader } } } : {};
+}
+
 export function createSqsEventQueue(sqs: SQSClient, queueUrl: string): EventQueue {
   const sendOne = async (entries: BatchEntry[]): Promise<BatchFailure[]> => {
     let out;
     try {
-      out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map((e) => ({ Id: e.entryId, MessageBody: e.body })) }));
+      out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map((e) => ({ Id: e.entryId, MessageBody: e.body, ...traceAttributes(e.traceHeader) })) }));
     } catch (err) {
       const e = err as { name?: string; message?: string };
       return entries.map((x) => ({ entryId: x.entryId, code: e?.name ?? "RequestFailed", message: String(e?.message ?? err), senderFault: false }));
@@ -69,9 +77,9 @@ export function createSqsEventQueue(sqs: SQSClient, queueUrl: string): EventQueu
     return failures;
   };
   return {
-    async send(body) {
+    async send(body, traceHeader) {
       try {
-        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, ...traceAttributes(traceHeader) }));
       } catch (err) {
         throw dependencyFailure(err, "sqs");
       }

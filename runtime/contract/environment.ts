@@ -1,6 +1,7 @@
 // The functions' environment, written once: every SLUICE_* name, which function is given which,
 // and the one writer the program uses (functionEnvironment). runtime/settings.ts reads the same
 // names back at cold start, with the defaults and the checks.
+import type { PublishMode } from "./fan-out";
 
 /** What a function reads from its environment, once per cold start. */
 export interface Settings {
@@ -17,6 +18,14 @@ export interface Settings {
   testEvents: boolean;
   demoSource: boolean;
   logLevel: string;
+  /** Which stored events the worker puts on the fan-out bus. */
+  publish: PublishMode;
+  /** The fan-out bus; "" when nothing is published. */
+  eventBusName: string;
+  /** A retried record's visibility ceiling at its first receive, doubled per receive (full jitter). */
+  retryBaseSeconds: number;
+  /** The highest visibility a retried record is given. */
+  retryMaxSeconds: number;
 }
 
 /** Each setting's variable name. */
@@ -45,6 +54,14 @@ export const ENV_NAMES = {
   demoSource: "SLUICE_DEMO_SOURCE",
   /** Optional everywhere: `debug`, `info` (default), `warn`, `error` or `silent`. */
   logLevel: "SLUICE_LOG_LEVEL",
+  /** `none`, `failures` or `all`: which stored events the worker publishes. */
+  publish: "SLUICE_PUBLISH",
+  /** The EventBridge bus the worker publishes to. */
+  eventBusName: "SLUICE_EVENT_BUS_NAME",
+  /** Seconds: a retried record's visibility ceiling at its first receive (doubled per receive). */
+  retryBaseSeconds: "SLUICE_RETRY_BASE_SECONDS",
+  /** Seconds: the highest visibility a retried record is given. */
+  retryMaxSeconds: "SLUICE_RETRY_MAX_SECONDS",
 } as const satisfies Record<keyof Settings, string>;
 
 /**
@@ -57,8 +74,9 @@ export const FUNCTION_ENVIRONMENT = {
     needs: { table: true, queue: true },
   },
   worker: {
-    variables: ["stage", "version", "tableName", "windowSeconds", "retentionDays", "unknownTypes", "testEvents"],
-    needs: { table: true, queue: false },
+    // The queue URL: a retried record's visibility is set on it (runtime/retry-backoff.ts).
+    variables: ["stage", "version", "tableName", "queueUrl", "windowSeconds", "retentionDays", "unknownTypes", "testEvents", "publish", "eventBusName", "retryBaseSeconds", "retryMaxSeconds"],
+    needs: { table: true, queue: true },
   },
   query: {
     variables: ["stage", "version", "tableName", "demoSource"],

@@ -9,6 +9,8 @@ export interface FunctionPermissions {
   table: string[];
   /** Actions on the main queue of QueueWithDlq (its ARN). */
   queue: string[];
+  /** Actions on the fan-out EventBus (its ARN), granted only when the stack publishes. */
+  bus: string[];
 }
 
 export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
@@ -18,14 +20,18 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     table: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"],
     // SendMessage serves both one event and a batch (SendMessageBatch is authorized as SendMessage).
     queue: ["sqs:SendMessage"],
+    bus: [],
   },
   worker: {
     // UpdateItem: the single final write (write 2); GetItem: the conflict fallback.
     table: ["dynamodb:UpdateItem", "dynamodb:GetItem"],
-    // The handler never calls SQS: records arrive in the event, failures go back in the response.
-    // The event source mapping polls with the worker's role; QueueWithDlq.subscribe grants that.
-    queue: [],
+    // Records arrive in the event and failures go back in the response; ChangeMessageVisibility
+    // (and its batch form, authorized as it) gives a retried record its backoff. The event source
+    // mapping polls with the worker's role; QueueWithDlq.subscribe grants that.
+    queue: ["sqs:ChangeMessageVisibility"],
+    // PutEvents: the processed/failed events for consumers (runtime/event-publisher.ts).
+    bus: ["events:PutEvents"],
   },
   // GetItem: GET /events/{id}, a consistent read.
-  query: { table: ["dynamodb:GetItem"], queue: [] },
+  query: { table: ["dynamodb:GetItem"], queue: [], bus: [] },
 };

@@ -23,18 +23,65 @@ test("environment: the writer's variables read back as the settings written", ()
   assert.is(written.SLUICE_MAX_BODY_BYTES, "1000");
   const read = readSettings(written, FUNCTION_ENVIRONMENT.ingest.needs);
   assert.equal(
-    { ...read, logLevel: undefined, demoSource: undefined, retentionDays: undefined },
-    { stage: "prod", version: "1.2.3", tableName: "t", queueUrl: "https://sqs/q", maxBodyBytes: 1000, windowSeconds: 60, leaseSeconds: 30, unknownTypes: "reject", testEvents: true, logLevel: undefined, demoSource: undefined, retentionDays: undefined },
+    { ...read, logLevel: undefined, demoSource: undefined, retentionDays: undefined, publish: undefined, eventBusName: undefined, retryBaseSeconds: undefined, retryMaxSeconds: undefined },
+    {
+      stage: "prod",
+      version: "1.2.3",
+      tableName: "t",
+      queueUrl: "https://sqs/q",
+      maxBodyBytes: 1000,
+      windowSeconds: 60,
+      leaseSeconds: 30,
+      unknownTypes: "reject",
+      testEvents: true,
+      logLevel: undefined,
+      demoSource: undefined,
+      retentionDays: undefined,
+      publish: undefined,
+      eventBusName: undefined,
+      retryBaseSeconds: undefined,
+      retryMaxSeconds: undefined,
+    },
   );
   assert.is(readSettings(functionEnvironment("query", { stage: "dev", version: "v", tableName: "t", demoSource: false })).demoSource, false);
 });
 
 test("environment: values the program holds (pulumi outputs) pass through; a foreign setting is refused", () => {
   const output = { apply: () => undefined };
-  const env = functionEnvironment("worker", { stage: "dev", version: "v", tableName: output, windowSeconds: 5, retentionDays: 0, unknownTypes: "accept", testEvents: false, logLevel: "debug" });
+  const env = functionEnvironment("worker", {
+    stage: "dev",
+    version: "v",
+    tableName: output,
+    queueUrl: output,
+    windowSeconds: 5,
+    retentionDays: 0,
+    unknownTypes: "accept",
+    testEvents: false,
+    publish: "all",
+    eventBusName: output,
+    retryBaseSeconds: 2,
+    retryMaxSeconds: 60,
+    logLevel: "debug",
+  });
   assert.is(env.SLUICE_TABLE_NAME, output);
+  assert.is(env.SLUICE_EVENT_BUS_NAME, output);
+  assert.is(env.SLUICE_PUBLISH, "all");
   assert.is(env.SLUICE_LOG_LEVEL, "debug");
-  assert.equal(Object.keys(env).sort(), ["SLUICE_EVENT_RETENTION_DAYS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION"]);
+  assert.equal(Object.keys(env).sort(), [
+    "SLUICE_EVENT_BUS_NAME",
+    "SLUICE_EVENT_RETENTION_DAYS",
+    "SLUICE_IDEMPOTENCY_WINDOW_SECONDS",
+    "SLUICE_LOG_LEVEL",
+    "SLUICE_PUBLISH",
+    "SLUICE_QUEUE_URL",
+    "SLUICE_RETRY_BASE_SECONDS",
+    "SLUICE_RETRY_MAX_SECONDS",
+    "SLUICE_STAGE",
+    "SLUICE_TABLE_NAME",
+    "SLUICE_TEST_EVENTS",
+    "SLUICE_UNKNOWN_TYPES",
+    "SLUICE_VERSION",
+  ]);
   // The types forbid it; a program built from untyped config would still be stopped at preview.
   assert.throws(() => functionEnvironment("query", { stage: "dev", version: "v", tableName: "t", demoSource: true, queueUrl: "q" } as never), /query function is not given queueUrl/);
 });

@@ -41,11 +41,13 @@ test("settings: defaults, flags, and clear failures for miswiring", () => {
 });
 
 test("permissions: least privilege per function", () => {
-  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem"], queue: [] });
+  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem"], queue: [], bus: [] });
+  assert.equal(FUNCTION_PERMISSIONS.worker.bus, ["events:PutEvents"], "the worker publishes, nothing else");
+  assert.equal(FUNCTION_PERMISSIONS.worker.queue, ["sqs:ChangeMessageVisibility"], "the worker's only own SQS call: a retried record's backoff");
   assert.ok(FUNCTION_PERMISSIONS.ingest.queue.includes("sqs:SendMessage"));
   assert.not.ok(FUNCTION_PERMISSIONS.ingest.table.includes("dynamodb:UpdateItem"));
   assert.not.ok(FUNCTION_PERMISSIONS.worker.table.includes("dynamodb:DeleteItem"));
-  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue]) assert.match(a, /^(dynamodb|sqs):[A-Z][A-Za-z]+$/);
+  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue, ...p.bus]) assert.match(a, /^(dynamodb|sqs|events):[A-Z][A-Za-z]+$/);
 });
 
 test("conflict decision: reuse beats everything, then replay, then in flight with a short Retry-After", () => {
