@@ -10,6 +10,10 @@ export const LOCAL_ENDPOINTS_KEY = "localEndpoints";
 export interface LocalEndpoints {
   dynamodb: string;
   sqs: string;
+  /** The EventBridge twin (PutEvents, and its /_sluice/events and /_sluice/fault control). */
+  eventbridge: string;
+  /** The JSONL file where the bus twin records every event put on the stack's buses. */
+  eventbridgeEvents: string;
 }
 
 export function writeOutputsFile(file: string, outputs: Record<string, unknown>, endpoints: LocalEndpoints): void {

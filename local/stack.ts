@@ -15,7 +15,12 @@ import { runProgram } from "./program/run-program";
 import { createTwinRegistry } from "./twin-registry";
 import type { TwinModule } from "./twin-module";
 
+import type { BusFault } from "./eventbridge/bus-server";
+import type { RecordedEvent } from "./eventbridge/put-events";
+
 export type { LocalMetrics } from "./metrics";
+export type { BusFault } from "./eventbridge/bus-server";
+export type { RecordedEvent } from "./eventbridge/put-events";
 export type { LocalServer } from "./aws/loopback-server";
 
 /** The fixed default port of `npm start`. */
@@ -66,6 +71,8 @@ export interface LocalStack {
   functionPids(): number[];
   /** The local AWS endpoints, for tools and tests that look inside. */
   endpoints: LocalEndpoints;
+  /** The EventBridge twin: what was put on the stack's buses, and a fault switch. */
+  eventBus: { events(): RecordedEvent[]; setFault(fault: BusFault | undefined): void };
 }
 
 /** Stops `modules` last-first; one that fails is logged and the rest still stop. */
@@ -115,7 +122,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     for (const m of registry.modules) await m.create?.(run);
     for (const m of registry.modules) m.start?.();
 
-    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint() };
+    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint(), eventbridge: registry.buses.endpoint(), eventbridgeEvents: registry.buses.eventsFile() };
     const apiUrl = String(run.outputs.apiUrl ?? registry.apis.url());
     resetMetrics(metrics);
     if (outputsFile) writeOutputsFile(outputsFile, run.outputs, endpoints);
@@ -133,6 +140,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       resources: run.resources.map((r) => ({ type: r.type, name: r.name, local: registry.describe(r.type) })),
       functionPids: () => registry.functions.pids(),
       endpoints,
+      eventBus: { events: () => registry.buses.events(), setFault: (f) => registry.buses.setFault(f) },
     };
   } catch (err) {
     await close();
