@@ -33,11 +33,13 @@ export interface PipelineFigures {
 
 /**
  * The stack's config, with the stage throttle out of the way (the bench measures the pipeline, not
- * the throttle) and prod's log level: the log target is "at the prod log level".
+ * the throttle), prod's log level (the log target is "at the prod log level") and the fan-out off:
+ * DESIGN §8's targets are the core pipeline's, and the optional bus is priced on its own (README,
+ * "What observability costs"). The functions' metric lines are on, as everywhere.
  */
 export function benchConfig(stack: string): Record<string, string> {
   const prodLevel = loadStackConfig("prod")["sluice:logLevel"];
-  return { "sluice:throttleRateLimit": "100000", "sluice:throttleBurstLimit": "100000", "sluice:logLevel": prodLevel };
+  return { "sluice:throttleRateLimit": "100000", "sluice:throttleBurstLimit": "100000", "sluice:logLevel": prodLevel, "sluice:publish": "none" };
 }
 
 export async function measurePipelines(plan: PipelinePlan, workDir: string): Promise<PipelineFigures> {

@@ -16,7 +16,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { classifiedError } from "./failure-classes";
 
 /** Longest one attempt may wait for its TCP connection. */
@@ -27,7 +26,7 @@ export const ATTEMPT_TIMEOUT_MS = 1500;
 export const CALL_DEADLINE_MS = 2500;
 const MAX_ATTEMPTS = 3;
 
-function clientOptions(): { maxAttempts: number; requestHandler: Record<string, unknown> } {
+export function clientOptions(): { maxAttempts: number; requestHandler: Record<string, unknown> } {
   return {
     maxAttempts: MAX_ATTEMPTS,
     requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: ATTEMPT_TIMEOUT_MS, throwOnRequestTimeout: true },
@@ -79,7 +78,3 @@ export function createSqsClient(): SQSClient {
   return withCallDeadline(new SQSClient(clientOptions()), "SQS");
 }
 
-/** The fan-out bus's client: built only by a worker that publishes. */
-export function createEventBridgeClient(): EventBridgeClient {
-  return withCallDeadline(new EventBridgeClient(clientOptions()), "EventBridge");
-}

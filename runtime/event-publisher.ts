@@ -3,8 +3,10 @@
 // takes at most 10 entries and 256 KB, so a batch is split as that needs. A request that fails as a
 // whole fails its entries; an entry EventBridge refuses (FailedEntryCount, an ErrorCode on the
 // entry) fails alone. The caller retries exactly the records whose entries failed.
-import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+// The client is built here, not in aws-clients.ts: Pulumi captures a module's whole exports, so
+// the ingest and query archives would load the EventBridge SDK at every cold start for nothing.
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { clientOptions, withCallDeadline } from "./aws-clients";
 import { FAN_OUT_DETAIL_TYPES, FAN_OUT_SOURCE } from "./contract/fan-out";
 import type { FanOutDetail } from "./contract/fan-out";
 import { errorSummary } from "./log";
@@ -62,6 +64,11 @@ export function putEventsRequests(entries: readonly PublishEntry[]): PublishEntr
   }
   if (current.length > 0) requests.push(current);
   return requests;
+}
+
+/** The fan-out bus's client, with the deadlines of the other clients; built only by a worker that publishes. */
+export function createEventBridgeClient(): EventBridgeClient {
+  return withCallDeadline(new EventBridgeClient(clientOptions()), "EventBridge");
 }
 
 export function createEventBridgePublisher(client: EventBridgeClient, busName: string, log: Logger): EventPublisher {

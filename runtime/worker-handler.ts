@@ -3,7 +3,7 @@
 // parallel and one record's failure never fails the others; what follows (publishing, backoff,
 // metrics, the answer) is runtime/batch-settlement.ts.
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { createDocumentClient, createEventBridgeClient, createSqsClient } from "./aws-clients";
+import { createDocumentClient, createSqsClient } from "./aws-clients";
 import { settleBatch } from "./batch-settlement";
 import type { RecordResult, SettlementDeps } from "./batch-settlement";
 import { FUNCTION_ENVIRONMENT } from "./contract/environment";
@@ -14,7 +14,7 @@ import { createEventTypes } from "./event-types";
 import type { EventTypeRegistry } from "./event-types";
 import { createEnvelopeValidator } from "./event-validator";
 import type { EnvelopeValidator } from "./event-validator";
-import { createEventBridgePublisher } from "./event-publisher";
+import { createEventBridgeClient, createEventBridgePublisher } from "./event-publisher";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, FinalRecord, StoredRecord } from "./event-store";
 import { classifiedError, classifyFailure, failureReason, isRetried } from "./failure-classes";

@@ -37,7 +37,7 @@ export function busTwins(ctx: TwinContext, deps: { iamConfig(): IamGateConfig })
     return gateFor.gate;
   };
   return {
-    emulates: { [EVENT_BUS_TYPE]: `bus twin (events in the data dir, ${EVENTS_FILE})` },
+    emulates: { [EVENT_BUS_TYPE]: `bus twin, events in ${EVENTS_FILE}` },
     async open() {
       server = await startBusServer({ eventsFile: file, accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, buses: () => buses, gate, log: ctx.log });
     },

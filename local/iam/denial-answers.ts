@@ -1,6 +1,7 @@
-// What DynamoDB and SQS answer, on the wire, when they refuse a caller: a signature or key they do
-// not accept, or an action the caller's policies do not allow. Status, error type and message as
-// the services send them, in the shape each SDK reads: DynamoDB's JSON `__type`; SQS's JSON protocol
+// What DynamoDB, SQS and EventBridge answer, on the wire, when they refuse a caller: a signature or
+// key they do not accept, or an action the caller's policies do not allow. Status, error type and
+// message as the services send them, in the shape each SDK reads: DynamoDB's and EventBridge's JSON
+// `__type`; SQS's JSON protocol
 // with the `x-amzn-query-error` header (the SDK takes the error's name from it), or XML for a
 // query-protocol caller.
 import { randomUUID } from "node:crypto";
