@@ -10,6 +10,8 @@ export const LOCAL_ENDPOINTS_KEY = "localEndpoints";
 export interface LocalEndpoints {
   dynamodb: string;
   sqs: string;
+  /** The stack's control endpoint (control-server.ts): faults at run time, its processes. */
+  control: string;
   /** The EventBridge twin (PutEvents, and its /_sluice/events and /_sluice/fault control). */
   eventbridge: string;
   /** The JSONL file where the bus twin records every event put on the stack's buses. */

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import { listen, localServer, type LocalServer } from "../aws/loopback-server";
-import type { RequestGate } from "../aws/request-gate";
+import { DROP_CONNECTION, type RequestGate } from "../aws/request-gate";
 import { gatedRequest } from "../aws/request-observer";
 import { eventsErrorAnswer, putEvents, type RecordedEvent } from "./put-events";
 
@@ -114,6 +114,8 @@ export async function startBusServer(opts: BusServerOptions): Promise<BusServer>
       res.writeHead(a.status, { ...a.headers, "content-length": String(Buffer.byteLength(a.body)) });
       res.end(a.body);
     };
+    // A hang from the chaos gate ends without an answer, as a dependency that stopped responding does.
+    if (denied?.status === DROP_CONNECTION.status) return void req.socket.destroy();
     if (denied) return send(denied);
     if (target !== "AWSEvents.PutEvents") return send(eventsErrorAnswer(400, "UnknownOperationException", `the local bus twin answers PutEvents only, not ${action || "this request"}`));
     counters.requests += 1;

@@ -1,12 +1,15 @@
 // The registry entry for aws.cloudwatch.EventBus: one bus twin server (bus-server.ts) for every bus
-// the program declares, with the IAM gate of the other twins in front (a function may put events
-// only on a bus its role allows), and every accepted event recorded in the data dir
-// (`eventbridge-events.jsonl`, one event a line, kept across restarts) where a test or a user reads
-// it; `GET <endpoint>/_sluice/events` serves the same, and `/_sluice/fault` makes the bus fail.
+// the program declares, in the stack's own process, with the gate chain of the other twins in front
+// (IAM: a function may put events only on a bus its role allows; then the --chaos rules for
+// `events`), and every accepted event recorded in the data dir (`eventbridge-events.jsonl`, one
+// event a line, kept across restarts) where a test or a user reads it; `GET
+// <endpoint>/_sluice/events` serves the same, and `/_sluice/fault` makes the bus fail, as a whole or
+// entry by entry.
 import * as path from "node:path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../aws/local-account";
-import type { RequestGate } from "../aws/request-gate";
-import { createIamGate, type IamGateConfig } from "../iam/iam-gate";
+import { buildGates } from "../aws/gate-factories";
+import { runGates, type RequestGate } from "../aws/request-gate";
+import type { GateConfig } from "../aws/twin-protocol";
 import type { TwinContext, TwinModule } from "../twin-module";
 import { startBusServer, type BusFault, type BusServer } from "./bus-server";
 import type { RecordedEvent } from "./put-events";
@@ -25,15 +28,18 @@ export interface BusTwins extends TwinModule {
   setFault(fault: BusFault | undefined): void;
 }
 
-export function busTwins(ctx: TwinContext, deps: { iamConfig(): IamGateConfig }): BusTwins {
+export function busTwins(ctx: TwinContext): BusTwins {
   let server: BusServer | undefined;
   const buses: string[] = [];
   const file = path.join(ctx.dataDir, EVENTS_FILE);
-  // The gate is rebuilt when the IAM twin's config changes (after the program ran).
-  let gateFor: { config: IamGateConfig; gate: RequestGate } | undefined;
+  // Rebuilt whenever the stack's gate config changes (IAM once the program ran, chaos at run time).
+  let gateFor: { config: GateConfig; gate: RequestGate } | undefined;
   const gate = (): RequestGate => {
-    const config = deps.iamConfig();
-    if (gateFor?.config !== config) gateFor = { config, gate: createIamGate(config, { log: ctx.log }) };
+    const config = ctx.gates.current();
+    if (gateFor?.config !== config) {
+      const gates = buildGates(config, { log: ctx.log });
+      gateFor = { config, gate: (req) => runGates(gates, req) };
+    }
     return gateFor.gate;
   };
   return {

@@ -9,6 +9,7 @@ import { LambdaHost, type FunctionSpec } from "../../local/lambda/function-host"
 import { buildSdkLayer } from "../../local/lambda/sdk-layer";
 import { emptyMetrics } from "../../local/metrics";
 import { localAwsEnv } from "../../local/aws/local-account";
+import { eventually } from "./target";
 
 const HANDLER_SOURCE = `
 const started = Date.now();
@@ -30,7 +31,7 @@ let tmp = "";
 let layer = "";
 const hosts: LambdaHost[] = [];
 
-function host(overrides: Partial<FunctionSpec> = {}): LambdaHost {
+function host(overrides: Partial<FunctionSpec> = {}, idleMs?: number): LambdaHost {
   const codeDir = path.join(tmp, "fn");
   const spec: FunctionSpec = {
     logicalName: "probe",
@@ -47,7 +48,7 @@ function host(overrides: Partial<FunctionSpec> = {}): LambdaHost {
   const metrics = emptyMetrics();
   const fm = { physicalName: spec.physicalName, triggers: [], memoryMb: 128, timeoutSeconds: 1, invocations: 0, errors: 0, timeouts: 0, coldStarts: 0, durationMs: 0, initMs: 0, billedMs: 0, gbSeconds: 0 };
   metrics.lambda.probe = fm;
-  const h = new LambdaHost(spec, { nodePath: layer, awsEnv: localAwsEnv({ dynamodb: "http://127.0.0.1:1", sqs: "http://127.0.0.1:2" }), metrics: fm, log: () => {} });
+  const h = new LambdaHost(spec, { nodePath: layer, awsEnv: localAwsEnv({ dynamodb: "http://127.0.0.1:1", sqs: "http://127.0.0.1:2" }), metrics: fm, log: () => {}, idleMs });
   hosts.push(h);
   return h;
 }
@@ -115,6 +116,17 @@ test("past its timeout an invocation is stopped, reported as timed out, and the 
   assert.is(h.pids().length, 1);
 });
 
+test("past its reserved concurrency an invocation is throttled at once; under the local cap it waits", async () => {
+  const reserved = host({ maxInstances: 1, reserved: true });
+  const [first, second] = await Promise.all([reserved.invoke({ action: "sleep", ms: 300 }), reserved.invoke({ action: "sleep", ms: 1 })]);
+  assert.ok(first.ok, "the first one runs");
+  assert.is(!second.ok && second.errorType, "TooManyRequestsException", "the second finds every reserved instance busy");
+  assert.ok((await reserved.invoke({ action: "hello" })).ok, "once free, the instance takes the next one");
+  const capped = host({ maxInstances: 1 });
+  const both = await Promise.all([capped.invoke({ action: "sleep", ms: 300 }), capped.invoke({ action: "sleep", ms: 1 })]);
+  assert.ok(both.every((o) => o.ok), "without a reservation the local cap queues the invocation");
+});
+
 test("a thrown error is reported with its type and the instance stays warm", async () => {
   const h = host({ maxInstances: 1 });
   const out = await h.invoke({ action: "throw" });
@@ -138,6 +150,17 @@ test("an instance that dies while idle frees its slot for a fresh one", async ()
   const first = await h.invoke({ action: "exit-later" });
   assert.ok(first.ok);
   await new Promise((r) => setTimeout(r, 300));
+  const next = await h.invoke({ action: "hello" });
+  assert.ok(next.ok && next.coldStart);
+});
+
+test("an instance idle past the idle limit is ended; the next invocation starts cold", async () => {
+  const h = host({ maxInstances: 2 }, 200);
+  const first = await h.invoke({ action: "hello" });
+  assert.ok(first.ok && first.coldStart);
+  const [pid] = h.pids();
+  await eventually("the idle instance to be ended", async () => (h.pids().length === 0 ? true : undefined), 10_000);
+  assert.throws(() => process.kill(pid, 0), undefined, `pid ${pid} is gone`);
   const next = await h.invoke({ action: "hello" });
   assert.ok(next.ok && next.coldStart);
 });
