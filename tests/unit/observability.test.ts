@@ -10,6 +10,7 @@ import { ingestTally } from "../../runtime/ingest-metrics";
 import { count, createTally, emfLevel, emfLines, MAX_EMF_VALUES, observe } from "../../runtime/metrics";
 import { backoffCeilingSeconds, retryDelaySeconds } from "../../runtime/retry-backoff";
 import { currentTraceHeader, traceRoot } from "../../runtime/trace-header";
+import { newTraceHeader, tracingModeOf } from "../../local/lambda/trace-header";
 
 const OPTS = { stage: "prod", timestampMs: Date.UTC(2026, 11, 1, 12), level: "warn" };
 
@@ -138,6 +139,14 @@ test("trace header: the invocation's from _X_AMZN_TRACE_ID, and its root id for 
   assert.is(traceRoot("Parent=53995c3f42cd8ad8;Root=1-5759e988-bd862e3fe1be46a994272793"), "1-5759e988-bd862e3fe1be46a994272793");
   assert.is(traceRoot("Root=nonsense"), undefined);
   assert.is(traceRoot(undefined), undefined);
+  // What the local function host gives each invocation, in X-Ray's format.
+  const local = newTraceHeader("Active", Date.UTC(2026, 11, 1));
+  assert.match(local, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=1$/);
+  assert.is(traceRoot(local)!.slice(2, 10), (Date.UTC(2026, 11, 1) / 1000).toString(16), "the root carries the epoch seconds");
+  assert.match(newTraceHeader("PassThrough"), /;Sampled=0$/);
+  assert.is.not(newTraceHeader("Active"), newTraceHeader("Active"), "a new trace per invocation");
+  assert.is(tracingModeOf({ mode: "Active" }), "Active");
+  assert.is(tracingModeOf(undefined), "PassThrough");
 });
 
 test.run();
