@@ -10,6 +10,7 @@ import { clientOptions, withCallDeadline } from "./aws-clients";
 import { FAN_OUT_DETAIL_TYPES, FAN_OUT_SOURCE } from "./contract/fan-out";
 import type { FanOutDetail } from "./contract/fan-out";
 import { errorSummary } from "./log";
+import { packRequests } from "./request-packing";
 import type { Logger } from "./log";
 
 /** PutEvents: 10 entries a request, 256 KB an entry and a request (EventBridge API Reference, PutEvents; "Calculating PutEvents event entry size"). */
@@ -49,21 +50,7 @@ export function fanOutEntry(key: string, meta: Omit<FanOutDetail, "event" | "eve
 
 /** Entries packed in order into requests within PUT_EVENTS_LIMITS. */
 export function putEventsRequests(entries: readonly PublishEntry[]): PublishEntry[][] {
-  const requests: PublishEntry[][] = [];
-  let current: PublishEntry[] = [];
-  let bytes = 0;
-  for (const e of entries) {
-    const size = entryBytes(e.detailType, e.detail);
-    if (current.length > 0 && (current.length === PUT_EVENTS_LIMITS.maxEntries || bytes + size > PUT_EVENTS_LIMITS.maxBytes)) {
-      requests.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(e);
-    bytes += size;
-  }
-  if (current.length > 0) requests.push(current);
-  return requests;
+  return packRequests(entries, (e) => entryBytes(e.detailType, e.detail), PUT_EVENTS_LIMITS);
 }
 
 /** The fan-out bus's client, with the deadlines of the other clients; built only by a worker that publishes. */

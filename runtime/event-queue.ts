@@ -6,6 +6,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { QUEUE_LIMITS } from "./contract/limits";
 import { dependencyFailure } from "./failure-classes";
 import { messageBytes } from "./queue-message";
+import { packRequests } from "./request-packing";
 
 export interface BatchFailure {
   entryId: string;
@@ -35,21 +36,7 @@ export interface EventQueue {
 
 /** Entries packed in order into requests of at most 10 entries and 256 KiB of bodies. */
 export function batchRequests(entries: readonly BatchEntry[]): BatchEntry[][] {
-  const requests: BatchEntry[][] = [];
-  let current: BatchEntry[] = [];
-  let bytes = 0;
-  for (const e of entries) {
-    const size = messageBytes(e.body);
-    if (current.length > 0 && (current.length === QUEUE_LIMITS.maxBatchEntries || bytes + size > QUEUE_LIMITS.maxBatchBytes)) {
-      requests.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(e);
-    bytes += size;
-  }
-  if (current.length > 0) requests.push(current);
-  return requests;
+  return packRequests(entries, (e) => messageBytes(e.body), { maxEntries: QUEUE_LIMITS.maxBatchEntries, maxBytes: QUEUE_LIMITS.maxBatchBytes });
 }
 
 /** The message system attributes that carry the trace context, when there is one. */
