@@ -3,7 +3,7 @@
 // parallel and one record's failure never fails the others; what follows (publishing, backoff,
 // metrics, the answer) is runtime/batch-settlement.ts.
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { createDocumentClient, createSqsClient } from "./aws-clients";
+import { CALL_DEADLINE_MS, createDocumentClient, createSqsClient } from "./aws-clients";
 import { settleBatch } from "./batch-settlement";
 import type { RecordResult, SettlementDeps } from "./batch-settlement";
 import { FUNCTION_ENVIRONMENT } from "./contract/environment";
@@ -207,7 +207,12 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
   };
 
   return async (event, context) => {
-    const budgetMs = recordBudgetMs(context.getRemainingTimeInMillis());
+    // Publishing and the visibility changes come after the records: leave them their calls' deadlines
+    // (at most a quarter of the time left), so that a slow record does not run the batch out of time.
+    const remainingMs = context.getRemainingTimeInMillis();
+    const settlement = deps.settlement ?? NO_SETTLEMENT;
+    const afterRecordsMs = Math.min(((settlement.publisher ? 1 : 0) + (settlement.visibility ? 1 : 0)) * CALL_DEADLINE_MS, Math.floor(remainingMs / 4));
+    const budgetMs = recordBudgetMs(remainingMs - afterRecordsMs);
     const records = event.Records ?? [];
     const results = await Promise.all(
       records.map((r) =>
@@ -217,7 +222,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
         }),
       ),
     );
-    return settleBatch(records, results, { ...(deps.settlement ?? NO_SETTLEMENT), log: deps.log }, context.awsRequestId);
+    return settleBatch(records, results, { ...settlement, log: deps.log }, context.awsRequestId);
   };
 }
 
