@@ -132,6 +132,19 @@ test("preview groups, consumes nothing; a redrive moves only the matching; a sen
   for (const id of b) assert.is((await storedRecord(p.b, p.table, id))?.status, "processed", "the duplicate changed nothing");
 });
 
+test("fields named like Object.prototype's members are refused by name, never a 500", async () => {
+  for (const body of ['{"constructor":1}', '{"__proto__":1}', '{"toString":"x"}']) {
+    for (const path of ["/admin/replay", "/admin/dlq/redrive", "/admin/failure-mode"]) {
+      const res = await admin(path.endsWith("mode") ? "PUT" : "POST", path, path.endsWith("mode") ? `{"mode":"none",${body.slice(1)}` : body);
+      assert.equal([res.status, res.body.errors?.[0]?.path], [422, `/${Object.keys(JSON.parse(body))[0]}`], `${path} ${body}: ${JSON.stringify(res.body)}`);
+    }
+  }
+  for (const name of ["hasOwnProperty", "constructor", "__proto__"]) {
+    const res = await admin("GET", "/admin/dlq", undefined, { [name]: "1" });
+    assert.equal([res.status, res.body.type, res.body.errors?.[0]?.path], [400, "urn:sluice:problem:invalid-query", name], JSON.stringify(res.body));
+  }
+});
+
 test("a replay stores failed events as processed, adding up their attempts; replaying is safe to repeat", async () => {
   await setMode("poison_payload", { category: "PROCESSING" });
   const ids = [await ingest({ source: "urn:s3" }), await ingest({ source: "urn:s3" }), await ingest({ source: "urn:s3" })];
