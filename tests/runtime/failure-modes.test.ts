@@ -9,7 +9,7 @@ import { encodeMessageBody } from "../../runtime/queue-message";
 import { ITEM_ATTRIBUTES } from "../../runtime/contract/table";
 import { workerFault } from "../../runtime/failure-injection";
 import { operatorFactory } from "../../runtime/operator-handler";
-import { apiEvent, cloudEvent, drain, json, lambdaContext, pollOnce, postEvent, queueDepth, queueMessage, receiveAll, startPipeline, storedRecord, type Pipeline } from "./harness";
+import { adminEvent, apiEvent, cloudEvent, drain, json, lambdaContext, pollOnce, postEvent, queueDepth, queueMessage, receiveAll, startPipeline, storedRecord, type Pipeline } from "./harness";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 
 let p: Pipeline;
@@ -22,7 +22,7 @@ test.before(async () => {
 test.after(async () => p?.close());
 
 async function setMode(mode: string, params: Record<string, unknown> = {}) {
-  const res = await operator(apiEvent({ method: "PUT", path: "/admin/failure-mode", headers: { "content-type": "application/json" }, body: { mode, ...params } }), lambdaContext());
+  const res = await operator(adminEvent({ method: "PUT", path: "/admin/failure-mode", headers: { "content-type": "application/json" }, body: { mode, ...params } }), lambdaContext());
   assert.is(res.statusCode, 200, res.body);
   await new Promise((r) => setTimeout(r, Date.parse(json(res).honouredBy) - Date.now() + 200));
 }
