@@ -8,7 +8,6 @@ import type { EventIndex } from "./event-index";
 import { INPUT_LIMITS } from "./contract/limits";
 import { scanJson } from "./json-scan";
 import { parseQueueMessage } from "./queue-message";
-import type { QueueMessage } from "./queue-message";
 import type { RecordStatus, StoredRecord } from "./stored-record";
 
 /** A message this version cannot read (it would be poison to the worker too). */
@@ -37,7 +36,6 @@ export interface DeadLetterSummary {
   ageSeconds: number;
   /** The event's record status, when it has one (`processed`: a redrive is a duplicate). */
   storedStatus?: RecordStatus;
-  message?: QueueMessage;
 }
 
 function topLevelStrings(text: string): { type?: string; source?: string } {
@@ -70,7 +68,6 @@ export function summarize(letter: DeadLetter, records: ReadonlyMap<string, Store
     receivedAt: m.receivedAt,
     ageSeconds: Math.max(0, Math.floor((nowMs - (Number.isNaN(received) ? (letter.sentTimestamp ?? nowMs) : received)) / 1000)),
     storedStatus: rec?.status,
-    message: m,
   };
 }
 
@@ -96,20 +93,38 @@ export interface DlqGroup {
   sampleReason?: string;
 }
 
+/**
+ * Counts summaries into groups as they come: a run over 1,000 messages keeps a few counters per
+ * group, never the summaries (let alone the events' text).
+ */
+export function createGroupCounter(samples = 3): { add(s: DeadLetterSummary): void; readonly count: number; groups(): DlqGroup[] } {
+  const groups = new Map<string, DlqGroup>();
+  let count = 0;
+  return {
+    add(s) {
+      count++;
+      const key = JSON.stringify([s.category, s.type ?? null, s.source ?? null]);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { category: s.category, type: s.type, source: s.source, count: 0, oldestAgeSeconds: s.ageSeconds, newestAgeSeconds: s.ageSeconds, sampleIds: [] }));
+      g.count++;
+      g.oldestAgeSeconds = Math.max(g.oldestAgeSeconds, s.ageSeconds);
+      g.newestAgeSeconds = Math.min(g.newestAgeSeconds, s.ageSeconds);
+      if (g.sampleIds.length < samples) g.sampleIds.push(s.eventId ?? s.messageId);
+      g.sampleReason ??= s.reason;
+    },
+    get count() {
+      return count;
+    },
+    /** By category, type and source, the largest first. */
+    groups: () => [...groups.values()].map((g) => ({ ...g, sampleIds: [...g.sampleIds] })).sort((a, b) => b.count - a.count || a.category.localeCompare(b.category)),
+  };
+}
+
 /** Groups by category, type and source, the largest first. */
 export function groupSummaries(list: readonly DeadLetterSummary[], samples = 3): DlqGroup[] {
-  const groups = new Map<string, DlqGroup>();
-  for (const s of list) {
-    const key = JSON.stringify([s.category, s.type ?? null, s.source ?? null]);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { category: s.category, type: s.type, source: s.source, count: 0, oldestAgeSeconds: s.ageSeconds, newestAgeSeconds: s.ageSeconds, sampleIds: [] }));
-    g.count++;
-    g.oldestAgeSeconds = Math.max(g.oldestAgeSeconds, s.ageSeconds);
-    g.newestAgeSeconds = Math.min(g.newestAgeSeconds, s.ageSeconds);
-    if (g.sampleIds.length < samples) g.sampleIds.push(s.eventId ?? s.messageId);
-    g.sampleReason ??= s.reason;
-  }
-  return [...groups.values()].sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
+  const counter = createGroupCounter(samples);
+  for (const s of list) counter.add(s);
+  return counter.groups();
 }
 
 export interface ScanOptions {
@@ -123,7 +138,10 @@ export interface ScanOptions {
 }
 
 export interface ScanResult {
-  matched: DeadLetterSummary[];
+  /** How many matched. */
+  matched: number;
+  /** The matches, grouped (groupSummaries' answer). */
+  groups: DlqGroup[];
   /** Distinct messages looked at. */
   scanned: number;
   depth: { visible: number; inFlight: number };
@@ -138,12 +156,12 @@ export async function scanDeadLetters(deps: { dlq: DeadLetters; index: EventInde
   const depth = await deps.dlq.depth();
   const seen = new Set<string>();
   const held = new Map<string, string>();
-  const matched: DeadLetterSummary[] = [];
+  const matched = createGroupCounter();
   let quietRounds = 0;
   let exhausted = false;
   let notReleased = 0;
   try {
-    while (matched.length < opts.limit && now() < opts.deadline) {
+    while (matched.count < opts.limit && now() < opts.deadline) {
       // Borrowed for the rest of the run and a margin: given back at its end, or by SQS if it dies.
       const letters = await deps.dlq.receive(Math.max(5, Math.ceil((opts.deadline - now()) / 1000) + 5));
       const fresh = letters.filter((l) => !seen.has(l.messageId));
@@ -159,13 +177,13 @@ export async function scanDeadLetters(deps: { dlq: DeadLetters; index: EventInde
       const records = new Map((ids.length > 0 ? await deps.index.getMany(ids, { document: false }) : []).map((r) => [r.id, r]));
       for (const letter of fresh) {
         const s = summarize(letter, records, now());
-        if (matched.length >= opts.limit || !matchesFilter(s, opts.filter)) continue;
-        matched.push(s);
+        if (matched.count >= opts.limit || !matchesFilter(s, opts.filter)) continue;
+        matched.add(s);
         if (opts.onMatch && (await opts.onMatch(s, letter))) held.delete(letter.messageId);
       }
     }
   } finally {
     notReleased = await deps.dlq.release([...held.values()]).catch(() => held.size);
   }
-  return { matched, scanned: seen.size, depth, exhausted, notReleased };
+  return { matched: matched.count, groups: matched.groups(), scanned: seen.size, depth, exhausted, notReleased };
 }
