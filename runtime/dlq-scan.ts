@@ -5,7 +5,8 @@
 // redrive moved is deleted instead. If the run dies, SQS gives its messages back within seconds.
 import type { DeadLetter, DeadLetters } from "./dead-letters";
 import type { EventIndex } from "./event-index";
-import { INPUT_LIMITS } from "./contract/limits";
+import { INPUT_LIMITS, QUEUE_LIMITS } from "./contract/limits";
+import { RELEASE_CONCURRENCY } from "./dead-letters";
 import { scanJson } from "./json-scan";
 import { parseQueueMessage } from "./queue-message";
 import type { RecordStatus, StoredRecord } from "./stored-record";
@@ -151,26 +152,45 @@ export interface ScanResult {
   notReleased: number;
 }
 
+/** How long one round of visibility batches (dead-letters.ts RELEASE_CONCURRENCY at once) is given. */
+export const RELEASE_ROUND_MS = 250;
+/** A receive after an empty one waits this long for messages: a long poll asks every SQS server, a short one only some. */
+export const RECEIVE_WAIT_SECONDS = 1;
+
+/** The time kept, before the run's deadline, to give `held` borrowed messages back. */
+export function releaseReserveMs(held: number): number {
+  return Math.ceil(Math.ceil(held / QUEUE_LIMITS.maxBatchEntries) / RELEASE_CONCURRENCY) * RELEASE_ROUND_MS;
+}
+
 export async function scanDeadLetters(deps: { dlq: DeadLetters; index: EventIndex; now?: () => number }, opts: ScanOptions): Promise<ScanResult> {
   const now = deps.now ?? Date.now;
   const depth = await deps.dlq.depth();
   const seen = new Set<string>();
   const held = new Map<string, string>();
   const matched = createGroupCounter();
-  let quietRounds = 0;
   let exhausted = false;
+  let missed = false;
   let notReleased = 0;
+  // The scan stops in time to give back what it holds: the more it borrowed, the earlier.
+  const workUntil = () => opts.deadline - releaseReserveMs(held.size);
   try {
-    while (matched.count < opts.limit && now() < opts.deadline) {
+    while (matched.count < opts.limit && now() < workUntil()) {
       // Borrowed for the rest of the run and a margin: given back at its end, or by SQS if it dies.
-      const letters = await deps.dlq.receive(Math.max(5, Math.ceil((opts.deadline - now()) / 1000) + 5));
+      // A short poll samples some of SQS's servers: after one that found nothing new while messages are
+      // still to be seen, a long poll, which asks them all (when its wait fits the time left).
+      const wait = missed && seen.size < depth.visible && now() + RECEIVE_WAIT_SECONDS * 1000 < workUntil() ? RECEIVE_WAIT_SECONDS : 0;
+      const letters = await deps.dlq.receive(Math.max(5, Math.ceil((opts.deadline - now()) / 1000) + 5), wait);
       const fresh = letters.filter((l) => !seen.has(l.messageId));
       for (const l of letters) held.set(l.messageId, l.receiptHandle);
-      // A short poll can come back empty while messages remain: give up only after a few in a row.
-      quietRounds = fresh.length === 0 ? quietRounds + 1 : 0;
-      if (quietRounds >= 3 || (fresh.length === 0 && seen.size >= depth.visible)) {
-        exhausted = true;
-        break;
+      // Nothing new: complete only once as many messages were seen as the queue said it had
+      // visible; before that, an empty answer is a poll that missed them, asked again while time remains.
+      missed = fresh.length === 0;
+      if (fresh.length === 0) {
+        if (seen.size >= depth.visible) {
+          exhausted = true;
+          break;
+        }
+        continue;
       }
       for (const l of fresh) seen.add(l.messageId);
       const ids = fresh.map((l) => parseQueueMessage(l.body)).flatMap((p) => (p.ok ? [p.message.id] : []));
