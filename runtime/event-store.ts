@@ -62,8 +62,9 @@ export interface EventStore {
    */
   complete(rec: FinalRecord): Promise<WriteOutcome>;
   /**
-   * Notes a failure that will be retried on the event's existing record (never creates one), so
-   * the DLQ preview can say why; resolves false when there was no record of this payload to note on.
+   * Notes a failure that will be retried on the event's existing `accepted` record (never creates
+   * one, never touches a stored one), so the DLQ preview can say why; resolves false when there was
+   * no record of this payload waiting to note on.
    */
   noteRetry(id: string, payloadHash: string, failure: { category: FailureCategory; reason: string }): Promise<boolean>;
   get(id: string): Promise<StoredRecord | undefined>;
@@ -217,9 +218,11 @@ export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: s
               TableName: tableName,
               Key: itemKey(id),
               UpdateExpression: "SET #rc = :category, #rr = :reason",
-              ConditionExpression: `attribute_exists(${HASH_KEY_NAME}) AND #h = :hash`,
-              ExpressionAttributeNames: { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#rc": A.retryCategory, "#rr": A.retryReason, "#h": A.payloadHash },
-              ExpressionAttributeValues: { ":category": failure.category, ":reason": failure.reason.slice(0, 500), ":hash": hashBytes(payloadHash) },
+              // Only while the event waits (`accepted`): a late note (a TIMEOUT whose attempt stored
+              // after all, or another delivery's) never lands on a processed or failed record.
+              ConditionExpression: `attribute_exists(${HASH_KEY_NAME}) AND #h = :hash AND #st = :accepted`,
+              ExpressionAttributeNames: { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#rc": A.retryCategory, "#rr": A.retryReason, "#h": A.payloadHash, "#st": A.status },
+              ExpressionAttributeValues: { ":category": failure.category, ":reason": failure.reason.slice(0, 500), ":hash": hashBytes(payloadHash), ":accepted": "accepted" },
             }),
           ),
         );

@@ -9,6 +9,7 @@ import { encodeMessageBody } from "../../runtime/queue-message";
 import { ITEM_ATTRIBUTES } from "../../runtime/contract/table";
 import { workerFault } from "../../runtime/failure-injection";
 import { operatorFactory } from "../../runtime/operator-handler";
+import { createDynamoEventStore } from "../../runtime/event-store";
 import { adminEvent, apiEvent, cloudEvent, drain, json, lambdaContext, pollOnce, postEvent, queueDepth, queueMessage, receiveAll, startPipeline, storedRecord, type Pipeline } from "./harness";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 
@@ -106,6 +107,20 @@ test("a replay run's message delivered twice stores once: the second copy is a d
   await drain(p.b, p.queueUrl, p.worker);
   const second = await storedRecord(p.b, p.table, id);
   assert.equal([second?.status, second?.n, second?.[ITEM_ATTRIBUTES.replayId]], ["processed", 3, "replay-run-2"], "a new run stores over it");
+});
+
+test("a late retry note (a TIMEOUT whose attempt stored after all) never lands on a stored record", async () => {
+  const id = await ingest();
+  const [message] = await receiveAll(p.b, p.queueUrl);
+  const m = queueMessage(message.body);
+  const store = createDynamoEventStore(p.b.doc, p.table);
+  assert.is(await store.noteRetry(id, m.payloadHash, { category: "TRANSIENT", reason: "first try" }), true, "noted while accepted");
+  await p.b.sqsClient.send(new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: message.body }));
+  await drain(p.b, p.queueUrl, p.worker);
+  const stored = await storedRecord(p.b, p.table, id);
+  assert.equal([stored?.status, stored?.[ITEM_ATTRIBUTES.retryCategory]], ["processed", undefined]);
+  assert.is(await store.noteRetry(id, m.payloadHash, { category: "TIMEOUT", reason: "the attempt's deadline passed" }), false, "refused: no longer waiting");
+  assert.equal(await storedRecord(p.b, p.table, id), stored, "the processed record is untouched");
 });
 
 test.run();
