@@ -6,6 +6,7 @@
 import type { DeadLetter, DeadLetters } from "./dead-letters";
 import type { EventIndex } from "./event-index";
 import { INPUT_LIMITS, QUEUE_LIMITS } from "./contract/limits";
+import { FAILURE_CATEGORIES } from "./contract/metrics";
 import { RELEASE_CONCURRENCY } from "./dead-letters";
 import { scanJson } from "./json-scan";
 import { parseQueueMessage } from "./queue-message";
@@ -15,6 +16,8 @@ import type { RecordStatus, StoredRecord } from "./stored-record";
 export const UNREADABLE = "UNREADABLE";
 /** A readable message whose event has no note of a retried failure (its record is gone, or older). */
 export const UNKNOWN_CATEGORY = "UNKNOWN";
+/** What a dead letter can be grouped as, and so filtered by: a failure category, or one of the two above. */
+export const DLQ_CATEGORIES: readonly string[] = [...FAILURE_CATEGORIES, UNKNOWN_CATEGORY, UNREADABLE];
 
 export interface DlqFilter {
   category?: string;

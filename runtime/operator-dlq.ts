@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { adminInput, adminQuery } from "./admin-request";
 import type { FieldSpec, FieldValues } from "./admin-request";
 import type { DeadLetters } from "./dead-letters";
-import { scanDeadLetters } from "./dlq-scan";
+import { DLQ_CATEGORIES, scanDeadLetters } from "./dlq-scan";
 import type { DlqFilter, ScanResult } from "./dlq-scan";
 import type { EventIndex } from "./event-index";
 import type { EventQueue } from "./event-queue";
@@ -39,7 +39,7 @@ export interface RunContext {
 }
 
 const FILTER_SPEC: Record<string, FieldSpec> = {
-  category: { kind: "string", maxBytes: 64 },
+  category: { kind: "enum", values: DLQ_CATEGORIES },
   type: { kind: "string" },
   source: { kind: "string" },
   minAgeSeconds: { kind: "int", min: 0, max: MAX_AGE_SECONDS },

@@ -12,7 +12,7 @@ import { readListing } from "./event-listing";
 import type { EventQueue } from "./event-queue";
 import { jsonResponse, problemResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
-import { encodeCursor } from "./list-query";
+import { encodeCursor, STORED_FAILURE_CATEGORIES } from "./list-query";
 import { selectListing } from "./list-events";
 import { errorSummary } from "./log";
 import { createPacer, jitterDelaySeconds, MAX_DELAY_SECONDS, PACING_DEFAULTS } from "./pacing";
@@ -87,7 +87,8 @@ export async function replayEvents(deps: ReplayDeps, event: APIGatewayProxyEvent
       until: { kind: "string", maxBytes: 64 },
       // `accepted` events are in flight: the queue or the DLQ holds them, and a redrive moves them.
       status: { kind: "enum", values: ["failed", "processed"] },
-      category: { kind: "string", maxBytes: 64 },
+      // Replayed events are stored ones: only the categories stored as failed have any.
+      category: { kind: "enum", values: STORED_FAILURE_CATEGORIES },
       type: { kind: "string" },
       count: { kind: "int", min: 1, max: MAX_REPLAY_PER_RUN },
       ratePerSecond: { kind: "int", min: 1, max: PACING_DEFAULTS.maxRatePerSecond },

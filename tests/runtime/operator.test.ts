@@ -150,6 +150,22 @@ test("a request without API Gateway's IAM identity is refused with a 403 problem
   assert.is((await logged(adminEvent({ method: "GET", path: "/admin/dlq" }), lambdaContext())).statusCode, 200, "the same request with the identity runs");
 });
 
+test("a DLQ filter's category is a failure category, UNKNOWN or UNREADABLE; a replay's one stored as failed", async () => {
+  for (const category of ["transient", "NOPE", "TRANSIENT "]) {
+    const preview = await admin("GET", "/admin/dlq", undefined, { category });
+    assert.equal([preview.status, preview.body.type, preview.body.errors?.[0]?.path], [400, "urn:sluice:problem:invalid-query", "category"], JSON.stringify(preview.body));
+    assert.match(preview.body.errors[0].message, /TRANSIENT.*UNKNOWN, UNREADABLE/);
+    const redrive = await admin("POST", "/admin/dlq/redrive", { category, dryRun: true });
+    assert.equal([redrive.status, redrive.body.errors?.[0]?.path], [422, "/category"], JSON.stringify(redrive.body));
+  }
+  for (const category of ["VALIDATION", "TRANSIENT", "PERMANENT", "TIMEOUT", "PROCESSING", "UNKNOWN", "UNREADABLE"]) {
+    assert.is((await admin("GET", "/admin/dlq", undefined, { category })).status, 200, category);
+  }
+  const replay = await admin("POST", "/admin/replay", { category: "TRANSIENT", dryRun: true });
+  assert.equal([replay.status, replay.body.errors?.[0]?.path], [422, "/category"], "retried categories are never stored as failed");
+  assert.is((await admin("POST", "/admin/replay", { category: "PROCESSING", dryRun: true })).status, 200);
+});
+
 test("fields named like Object.prototype's members are refused by name, never a 500", async () => {
   for (const body of ['{"constructor":1}', '{"__proto__":1}', '{"toString":"x"}']) {
     for (const path of ["/admin/replay", "/admin/dlq/redrive", "/admin/failure-mode"]) {
