@@ -21,6 +21,8 @@ const CONFIG = {
   "sluice:maxReceiveCount": "8",
   "sluice:retryBaseSeconds": "1",
   "sluice:retryMaxSeconds": "2",
+  // The listing by source shows each event's attempts.
+  "sluice:listIndex": "true",
 };
 
 function idOf(e: RecordedEvent): string {
@@ -101,6 +103,26 @@ if (deployed) {
       assert.ok(total("Published") >= 25, `published ${total("Published")}`);
       assert.ok(total("PublishFailed") > 0, "the failed publishes were counted");
       assert.ok(lines.every((l) => !l.includes("visibility not changed") && !l.includes("request refused")), "the worker may change visibility and publish (IAM)");
+
+      // 4. Stored none twice: one Processed per event sent, one store per id, and each record's
+      // attempts are those of its one store (a second store would have added its own).
+      const sent = [...healthy, ...during];
+      assert.is(total("Processed"), sent.length, "Processed counts each event once");
+      const logged = lines.filter((l) => l.startsWith("{") && !l.startsWith('{"_aws":')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const listed = new Map<string, number>();
+      let cursor: string | undefined;
+      do {
+        const page = await api.get(`events?source=${encodeURIComponent(String(cloudEvent().source))}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+        assert.is(page.statusCode, 200, page.body);
+        for (const item of json(page).items as { id: string; attempts: number }[]) listed.set(item.id, item.attempts);
+        cursor = json(page).nextCursor;
+      } while (cursor);
+      for (const id of sent) {
+        const stores = logged.filter((l) => l.msg === "stored" && l.eventId === id);
+        assert.is(stores.length, 1, `${id}: stored once`);
+        assert.is(listed.get(id), stores[0].attempts, `${id}: its attempts are its one store's`);
+      }
+      assert.ok(logged.some((l) => l.msg === "duplicate delivery: already stored" && during.includes(String(l.eventId))), "the outage's redeliveries were duplicates, not stores");
     } finally {
       await stack?.stop();
       fs.rmSync(tmp, { recursive: true, force: true });
