@@ -22,7 +22,9 @@ export type RouteFeature = "demoSource";
 export const API_ROUTES = [
   { key: "POST /events", name: "postEvent", fn: "ingest", authorization: "none" },
   { key: "POST /events/batch", name: "postBatch", fn: "ingest", authorization: "none" },
-  { key: "GET /events", name: "listEvents", fn: "query", authorization: "none" },
+  // IAM only: a listing hands out ids by source or failure, and each call reads up to a page of
+  // items; GET /events/{id} stays open, its id being the capability.
+  { key: "GET /events", name: "listEvents", fn: "query", authorization: "iam" },
   { key: "GET /events/{id}", name: "getEvent", fn: "query", authorization: "none" },
   { key: "GET /health", name: "health", fn: "query", authorization: "none" },
   // A demo data feed for the quick start; the stack turns it on only outside prod.
@@ -78,6 +80,11 @@ export function routeKey(name: RouteName): string {
   const route = API_ROUTES.find((r) => r.name === name);
   if (!route) throw new Error(`no route named ${name}`);
   return route.key;
+}
+
+/** Whether API Gateway takes only SigV4-signed callers on the route (its authorizationType AWS_IAM). */
+export function routeIsIamOnly(name: RouteName): boolean {
+  return API_ROUTES.some((r) => r.name === name && r.authorization === "iam");
 }
 
 /** The path of a route with its parameters filled in and encoded: `routePath("getEvent", { id })`. */
