@@ -14,6 +14,7 @@ import * as crypto from "node:crypto";
  * - CloudWatch PutDashboard, DashboardName: up to 255 characters.
  * - EventBridge CreateEventBus, Name: 1–256 characters.
  * - CloudWatch PutMetricAlarm, AlarmName: 1–255 characters.
+ * - API Gateway V2 CreateAuthorizer, Name: 1–128 characters.
  */
 export const NAME_LIMITS = {
   queue: 80,
@@ -26,6 +27,7 @@ export const NAME_LIMITS = {
   dashboard: 255,
   eventBus: 256,
   alarm: 255,
+  apiAuthorizer: 128,
 } as const;
 
 export type NameKind = keyof typeof NAME_LIMITS;

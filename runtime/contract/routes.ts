@@ -20,10 +20,13 @@ export type RouteFeature = "demoSource";
  * Order matters only for readability: the router prefers a literal path over a parameter itself.
  */
 export const API_ROUTES = [
-  { key: "POST /events", name: "postEvent", fn: "ingest", authorization: "none" },
-  { key: "POST /events/batch", name: "postBatch", fn: "ingest", authorization: "none" },
-  { key: "GET /events", name: "listEvents", fn: "query", authorization: "none" },
-  { key: "GET /events/{id}", name: "getEvent", fn: "query", authorization: "none" },
+  // Producer routes (`sluice:auth`). The reads are too: a stack that authenticates its writers
+  // must not hand every stored event to anyone, and the 202's Location (GET /events/{id}) is
+  // followed with the same credential that wrote it.
+  { key: "POST /events", name: "postEvent", fn: "ingest", authorization: "producer" },
+  { key: "POST /events/batch", name: "postBatch", fn: "ingest", authorization: "producer" },
+  { key: "GET /events", name: "listEvents", fn: "query", authorization: "producer" },
+  { key: "GET /events/{id}", name: "getEvent", fn: "query", authorization: "producer" },
   { key: "GET /health", name: "health", fn: "query", authorization: "none" },
   // A demo data feed for the quick start; the stack turns it on only outside prod.
   { key: "GET /demo/source", name: "demoSource", fn: "query", feature: "demoSource", authorization: "none" },
