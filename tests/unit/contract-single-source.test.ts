@@ -14,8 +14,8 @@ import { PROBLEM_TYPE_PREFIX } from "../../runtime/contract/problems";
 const ROOT = path.resolve(__dirname, "../..");
 const SOURCE_DIRS = ["components", "runtime", "local", "cli", "bench"];
 
-/** The CLI's own variable (its default target), read only by the CLI: not a function's setting. */
-const CLI_VARIABLES = ["SLUICE_URL"];
+/** The CLI's own variables (its default target, a bearer token), read only by the CLI: not function settings. */
+const CLI_VARIABLES = ["SLUICE_URL", "SLUICE_TOKEN"];
 
 function listSources(): string[] {
   const out = ["index.ts"];
