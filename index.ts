@@ -1,20 +1,24 @@
 // The Sluice program: reads the stack's config and composes one pipeline (API → ingest → queue →
-// worker → table, query, the operator behind the IAM-only admin routes, alarms, dashboard). Behaviour lives in runtime/, resource shapes in
+// worker → table, the optional fan-out bus, query, the operator behind the IAM-only admin routes,
+// alarms, dashboard, saved log queries). Behaviour lives in runtime/, resource shapes in
 // components/; this file only wires them together.
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmSet } from "./components/alarm-set";
+import { EventBus } from "./components/event-bus";
 import { IdempotentTable } from "./components/idempotent-table";
 import { keyPolicyStatements } from "./components/key-policy";
 import { IngestApi } from "./components/ingest-api";
+import { LogQueries } from "./components/log-queries";
 import { PipelineDashboard } from "./components/pipeline-dashboard";
 import { PipelineFunction } from "./components/pipeline-function";
 import { QueueWithDlq } from "./components/queue-with-dlq";
 import { dynamoOperationOf } from "./components/metric-dimensions";
 import { alarmEmailFor } from "./components/alarm-email";
-import { checkOutlastsCalls, leaseSecondsFor } from "./components/sizing";
+import { checkOutlastsCalls, checkRetryBackoff, leaseSecondsFor } from "./components/sizing";
 import { CALL_DEADLINE_MS } from "./runtime/aws-clients";
 import { functionEnvironment } from "./runtime/contract/environment";
 import { FAILURE_MODE_REFRESH_RANGE } from "./runtime/contract/failure-modes";
+import { PUBLISH_MODES, type PublishMode } from "./runtime/contract/fan-out";
 import { FUNCTION_PERMISSIONS } from "./runtime/contract/permissions";
 import { LOCAL_STACK_CONFIG, readProducerAuth } from "./runtime/contract/producer-auth";
 import { routesByFunction } from "./runtime/contract/routes";
@@ -64,6 +68,12 @@ const producerAuth = readProducerAuth(
 if (!Number.isInteger(failureModeRefreshSeconds) || failureModeRefreshSeconds < FAILURE_MODE_REFRESH_RANGE.min || failureModeRefreshSeconds > FAILURE_MODE_REFRESH_RANGE.max) {
   throw new Error(`sluice:failureModeRefreshSeconds must be an integer from ${FAILURE_MODE_REFRESH_RANGE.min} to ${FAILURE_MODE_REFRESH_RANGE.max}, got ${failureModeRefreshSeconds}`);
 }
+const retryBaseSeconds = config.requireNumber("retryBaseSeconds");
+const retryMaxSeconds = config.requireNumber("retryMaxSeconds");
+checkRetryBackoff(retryBaseSeconds, retryMaxSeconds, workerTimeout);
+const tracing = config.requireBoolean("tracing");
+const publish = config.require("publish") as PublishMode;
+if (!PUBLISH_MODES.includes(publish)) throw new Error(`sluice:publish must be ${PUBLISH_MODES.join(", ")}, got ${publish}`);
 
 const table = new IdempotentTable("sluice-idempotency", {
   protect,
@@ -81,6 +91,9 @@ const queue = new QueueWithDlq("sluice-events", {
   tags,
 });
 
+// Consumers hear of stored events on this bus (none when publish is none).
+const bus = publish === "none" ? undefined : new EventBus("sluice-fanout", { tags });
+
 // Every function's environment goes through the contract's writer, named as runtime/settings.ts reads it.
 const common = { stage, version, tableName: table.name, logLevel };
 
@@ -91,6 +104,7 @@ const ingest = new PipelineFunction("sluice-ingest", {
   reservedConcurrency: config.requireNumber("ingestReservedConcurrency"),
   logRetentionDays,
   logLevel,
+  tracing,
   environment: functionEnvironment("ingest", {
     ...common,
     queueUrl: queue.url,
@@ -112,7 +126,21 @@ const worker = new PipelineFunction("sluice-worker", {
   reservedConcurrency: config.requireNumber("workerReservedConcurrency"),
   logRetentionDays,
   logLevel,
-  environment: functionEnvironment("worker", { ...common, windowSeconds, retentionDays, unknownTypes, testEvents, failureModes, failureModeRefreshSeconds }),
+  tracing,
+  environment: functionEnvironment("worker", {
+    ...common,
+    queueUrl: queue.url,
+    windowSeconds,
+    retentionDays,
+    unknownTypes,
+    testEvents,
+    failureModes,
+    failureModeRefreshSeconds,
+    publish,
+    eventBusName: bus?.name ?? "",
+    retryBaseSeconds,
+    retryMaxSeconds,
+  }),
   tags,
 });
 
@@ -124,6 +152,7 @@ const query = new PipelineFunction("sluice-query", {
   reservedConcurrency: config.requireNumber("queryReservedConcurrency"),
   logRetentionDays,
   logLevel,
+  tracing,
   environment: functionEnvironment("query", { ...common, demoSource, listIndex }),
   tags,
 });
@@ -135,6 +164,7 @@ const operator = new PipelineFunction("sluice-operator", {
   reservedConcurrency: config.requireNumber("operatorReservedConcurrency"),
   logRetentionDays,
   logLevel,
+  tracing,
   environment: functionEnvironment("operator", { ...common, queueUrl: queue.url, dlqUrl: queue.dlqUrl, listIndex, failureModes, failureModeRefreshSeconds }),
   tags,
 });
@@ -143,6 +173,8 @@ const operator = new PipelineFunction("sluice-operator", {
 table.grant(ingest, FUNCTION_PERMISSIONS.ingest.table);
 queue.grant(ingest, FUNCTION_PERMISSIONS.ingest.queue);
 table.grant(worker, FUNCTION_PERMISSIONS.worker.table);
+queue.grant(worker, FUNCTION_PERMISSIONS.worker.queue);
+bus?.grant(worker, FUNCTION_PERMISSIONS.worker.bus);
 table.grant(query, FUNCTION_PERMISSIONS.query.table);
 table.grant(operator, FUNCTION_PERMISSIONS.operator.table);
 queue.grant(operator, FUNCTION_PERMISSIONS.operator.queue);
@@ -194,6 +226,9 @@ const alarms = new AlarmSet("sluice-alarms", {
   tableName: table.name,
   tableOperations,
   oldestMessageAgeSeconds: config.requireNumber("oldestMessageAlarmSeconds"),
+  pipelineStage: stage,
+  failureRatePercent: config.requireNumber("failureRateAlarmPercent"),
+  endToEndP99Ms: config.requireNumber("endToEndLatencyAlarmSeconds") * 1000,
   alarmEmail,
   kmsKeyArn,
   tags,
@@ -207,6 +242,13 @@ const dashboard = new PipelineDashboard("sluice", {
   tableName: table.name,
   tableOperations,
   alarmArns: alarms.alarms.map((a) => a.arn),
+  pipelineStage: stage,
+  publishing: bus !== undefined,
+});
+
+new LogQueries("sluice", {
+  functionLogGroups: functions.map(({ fn }) => fn.logGroup.name),
+  accessLogGroup: api.accessLogGroup.name,
 });
 
 export const apiUrl = api.url;
@@ -220,6 +262,8 @@ export const ingestFunctionName = ingest.functionName;
 export const workerFunctionName = worker.functionName;
 export const queryFunctionName = query.functionName;
 export const operatorFunctionName = operator.functionName;
+export const eventBusName = bus?.name;
+export const eventBusArn = bus?.arn;
 // The statements the customer key's policy must hold (README, Configuration: kmsKeyArn).
 export const kmsKeyPolicyStatements = kmsKeyArn ? keyPolicyStatements([table, queue, ingest, worker, query, operator, alarms]) : undefined;
 export { stage };

@@ -27,10 +27,14 @@ function baselineProbe(packages: string[], env: Record<string, string>): string 
   const dynamo = env[ENV_NAMES.tableName] ? has("@aws-sdk/client-dynamodb") : -1;
   const docs = has("@aws-sdk/lib-dynamodb");
   const sqs = env[ENV_NAMES.queueUrl] ? has("@aws-sdk/client-sqs") : -1;
+  // A worker that publishes builds the bus's client too.
+  const publish = env[ENV_NAMES.publish];
+  const events = publish && publish !== "none" ? has("@aws-sdk/client-eventbridge") : -1;
   const opts = `{ maxAttempts: 3, requestHandler: { connectionTimeout: ${CONNECTION_TIMEOUT_MS}, requestTimeout: ${ATTEMPT_TIMEOUT_MS}, throwOnRequestTimeout: true } }`;
   if (dynamo >= 0) lines.push(`const ddb = new m${dynamo}.DynamoDBClient(${opts});`);
   if (dynamo >= 0 && docs >= 0) lines.push(`m${docs}.DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });`);
   if (sqs >= 0) lines.push(`new m${sqs}.SQSClient(${opts});`);
+  if (events >= 0) lines.push(`new m${events}.EventBridgeClient(${opts});`);
   lines.push(`process.stdout.write("__INIT__" + performance.now() + "\\n");`);
   return lines.join("\n");
 }
@@ -79,6 +83,7 @@ export function measureColdInit(pkg: FunctionPackage, nodePath: string, runs: nu
     // Nothing listens here; neither probe makes a request.
     AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9",
     AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:9",
+    AWS_ENDPOINT_URL_EVENTBRIDGE: "http://127.0.0.1:9",
   };
   const baselineScript = baselineProbe(requires, pkg.environment);
   const archive: number[] = [];
@@ -89,5 +94,5 @@ export function measureColdInit(pkg: FunctionPackage, nodePath: string, runs: nu
   }
   const archiveMs = median(archive);
   const baselineMs = median(baseline);
-  return { archiveMs, baselineMs, ratio: archiveMs / baselineMs, runs, sdkPackages: [...new Set(requires.map(packageOf))], baselineClients: [...baselineScript.matchAll(/(DynamoDBClient|DynamoDBDocumentClient|SQSClient)/g)].map((m) => m[1]).filter((c, i, all) => all.indexOf(c) === i) };
+  return { archiveMs, baselineMs, ratio: archiveMs / baselineMs, runs, sdkPackages: [...new Set(requires.map(packageOf))], baselineClients: [...baselineScript.matchAll(/(DynamoDBClient|DynamoDBDocumentClient|SQSClient|EventBridgeClient)/g)].map((m) => m[1]).filter((c, i, all) => all.indexOf(c) === i) };
 }

@@ -38,7 +38,9 @@ export interface PipelineFigures {
  * The stack's config, with the stage throttle out of the way (the bench measures the pipeline, not
  * the throttle), prod's log level (the log target is "at the prod log level"), and the pipeline as
  * DESIGN §8 prices it, the default: no by-source list index (its one write unit per event is
- * reported beside, rows.ts) and no failure modes (their reads are a gameday's, not production's).
+ * reported beside, rows.ts), no failure modes (their reads are a gameday's, not production's) and
+ * the fan-out off (the optional bus is priced on its own: README, "What observability costs"). The
+ * functions' metric lines are on, as everywhere.
  */
 export function benchConfig(stack: string): Record<string, string> {
   const prodLevel = loadStackConfig("prod")["sluice:logLevel"];
@@ -48,6 +50,7 @@ export function benchConfig(stack: string): Record<string, string> {
     "sluice:logLevel": prodLevel,
     "sluice:listIndex": "false",
     "sluice:failureModes": "false",
+    "sluice:publish": "none",
   };
 }
 

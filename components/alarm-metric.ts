@@ -18,11 +18,12 @@ type MetricArgs = Pick<
 
 /**
  * Alarm args for `metrics` over `periodSeconds`: the metric itself when there is one, otherwise a
- * `SUM([m0, m1, …])` expression over them, which is the series the alarm compares.
+ * `SUM([m0, m1, …])` expression over them, which is the series the alarm compares. `expression`
+ * (metric math over `m0`, `m1`, … in the order given) replaces that sum, e.g. a rate.
  */
-export function alarmMetricArgs(metrics: cloudwatch.Metric[], periodSeconds: number): MetricArgs {
+export function alarmMetricArgs(metrics: cloudwatch.Metric[], periodSeconds: number, expression?: string): MetricArgs {
   if (metrics.length === 0) throw new Error("an alarm needs at least one metric");
-  if (metrics.length === 1) {
+  if (metrics.length === 1 && expression === undefined) {
     const m = metrics[0].withPeriod(periodSeconds);
     return {
       namespace: m.namespace,
@@ -38,7 +39,7 @@ export function alarmMetricArgs(metrics: cloudwatch.Metric[], periodSeconds: num
   const ids = metrics.map((_, i) => `m${i}`);
   return {
     metricQueries: [
-      { id: "total", expression: `SUM([${ids.join(", ")}])`, label: "sum", returnData: true },
+      { id: "total", expression: expression ?? `SUM([${ids.join(", ")}])`, label: expression === undefined ? "sum" : "value", returnData: true },
       ...metrics.map((m, i) => ({
         id: ids[i],
         returnData: false,

@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { cloudwatch } from "@pulumi/awsx/classic";
 import { alarmMetricArgs, checkAlarmShape } from "./alarm-metric";
-import { functionMetric, httpApiMetric, queueMetric, tableMetric, tableOperationMetric } from "./pipeline-metrics";
+import { functionMetric, httpApiMetric, pipelineMetric, queueMetric, tableMetric, tableOperationMetric } from "./pipeline-metrics";
 import { durationAlarmThresholdMs } from "./sizing";
 import { SluiceComponent, type CommonArgs } from "./component";
 import type { Transform } from "./transform";
@@ -40,6 +40,15 @@ export interface AlarmSetArgs extends CommonArgs {
   oldestMessageAgeSeconds?: pulumi.Input<number>;
   /** 5xx responses in 5 minutes that raise the API alarm. Default 1. */
   api5xxThreshold?: pulumi.Input<number>;
+  /**
+   * The stack whose own metrics (runtime/contract/metrics.ts, `Stage` dimension) are watched: the
+   * worker's failure rate and the end-to-end latency p99. Default: not watched.
+   */
+  pipelineStage?: pulumi.Input<string>;
+  /** Percent of the records the worker handled in 5 minutes that failed (any category, poison included) that raises the failure-rate alarm. Default 5. */
+  failureRatePercent?: pulumi.Input<number>;
+  /** End-to-end latency p99 (receipt to stored) over 5 minutes, in milliseconds, that raises the latency alarm. Default 60000. */
+  endToEndP99Ms?: pulumi.Input<number>;
   /** Email subscribed to the topic (AWS sends a confirmation mail). Default: none. */
   alarmEmail?: string;
   /** KMS key for the topic; its key policy must let CloudWatch use it (keyNeeds). Default: none. */
@@ -56,6 +65,8 @@ interface AlarmSpec {
   key: string;
   /** One metric, or several the alarm watches the sum of (a metric math expression). */
   metrics: cloudwatch.Metric[];
+  /** Metric math over `m0`, `m1`, … (the metrics in order) instead of their sum. */
+  expression?: string;
   threshold: pulumi.Input<number>;
   periodSeconds: number;
   description: string;
@@ -94,7 +105,7 @@ export class AlarmSet extends SluiceComponent {
       const [alarmName, alarmArgs, alarmOpts] = this.child<aws.cloudwatch.MetricAlarmArgs>(`${name}-${spec.key}`, t.alarm, {
         name: this.physicalName("alarm", { name: `${name}-${spec.key}` }),
         alarmDescription: spec.description,
-        ...alarmMetricArgs(spec.metrics, spec.periodSeconds),
+        ...alarmMetricArgs(spec.metrics, spec.periodSeconds, spec.expression),
         threshold: spec.threshold,
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         evaluationPeriods: 1,
@@ -173,5 +184,34 @@ export function alarmSpecs(args: AlarmSetArgs): AlarmSpec[] {
       },
     );
   }
+  if (args.pipelineStage !== undefined) specs.push(...pipelineAlarmSpecs(args.pipelineStage, args));
   return specs;
+}
+
+/**
+ * The alarms on the pipeline's own metrics. The failure rate is (Failed + Poison) / (Processed +
+ * Failed + Poison) in percent; each series is filled with 0 where it has no data, so a table outage
+ * (failures and nothing processed) still gives a rate, and a quiet period gives 0, not a gap.
+ */
+export function pipelineAlarmSpecs(stage: pulumi.Input<string>, args: Pick<AlarmSetArgs, "failureRatePercent" | "endToEndP99Ms">): AlarmSpec[] {
+  const [failed, poison, processed] = ["FILL(m0, 0)", "FILL(m1, 0)", "FILL(m2, 0)"];
+  const bad = `(${failed} + ${poison})`;
+  const all = `(${bad} + ${processed})`;
+  return [
+    {
+      key: "worker-failure-rate",
+      metrics: [pipelineMetric("Failed", stage), pipelineMetric("Poison", stage), pipelineMetric("Processed", stage)],
+      expression: `IF(${all} > 0, 100 * ${bad} / ${all}, 0)`,
+      threshold: args.failureRatePercent ?? 5,
+      periodSeconds: 300,
+      description: "worker: too many records failed (any category, retried or stored failed); see the errors-by-category query",
+    },
+    {
+      key: "end-to-end-latency-p99",
+      metrics: [pipelineMetric("EndToEndMs", stage, { percentile: 99 })],
+      threshold: args.endToEndP99Ms ?? 60_000,
+      periodSeconds: 300,
+      description: "events take too long from receipt to stored (p99): worker throttled, retrying, or the queue backed up",
+    },
+  ];
 }

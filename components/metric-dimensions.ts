@@ -16,6 +16,10 @@
 // - AWS/ApiGateway (HTTP APIs): API Gateway Developer Guide, "Monitor CloudWatch metrics for HTTP
 //   APIs in API Gateway": ApiId; ApiId + Stage; ApiId + Stage + Route (with detailed metrics). The
 //   REST API names (ApiName, 4XXError, 5XXError) are a different API type and are not listed.
+// - Sluice (the pipeline's own metrics): published by the functions as embedded metric format log
+//   lines (runtime/metrics.ts) with exactly the dimension sets of runtime/contract/metrics.ts.
+import { METRICS_NAMESPACE, metricDimensionSets, PIPELINE_METRICS } from "../runtime/contract/metrics";
+import type { SluiceMetric } from "../runtime/contract/metrics";
 
 /** namespace → metric → the dimension-name sets it is published with (each sorted). */
 export const PUBLISHED_DIMENSIONS: Record<string, Record<string, string[][]>> = {
@@ -42,6 +46,7 @@ export const PUBLISHED_DIMENSIONS: Record<string, Record<string, string[][]>> = 
   "AWS/ApiGateway": Object.fromEntries(
     ["4xx", "5xx", "Count", "Latency", "IntegrationLatency", "DataProcessed"].map((m) => [m, [["ApiId"], ["ApiId", "Stage"], ["ApiId", "Route", "Stage"]]]),
   ),
+  [METRICS_NAMESPACE]: Object.fromEntries((Object.keys(PIPELINE_METRICS) as SluiceMetric[]).map((m) => [m, metricDimensionSets(m)])),
 };
 
 /** The DynamoDB `Operation` dimension value for an IAM action (`dynamodb:GetItem` → `GetItem`). */

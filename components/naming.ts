@@ -14,6 +14,7 @@ import * as crypto from "node:crypto";
  * - CloudWatch PutDashboard, DashboardName: up to 255 characters.
  * - EventBridge CreateEventBus, Name: 1–256 characters.
  * - CloudWatch PutMetricAlarm, AlarmName: 1–255 characters.
+ * - CloudWatch Logs PutQueryDefinition, name: 1–255 characters (a `/` makes a folder in the console).
  * - API Gateway V2 CreateAuthorizer, Name: 1–128 characters.
  */
 export const NAME_LIMITS = {
@@ -27,6 +28,7 @@ export const NAME_LIMITS = {
   dashboard: 255,
   eventBus: 256,
   alarm: 255,
+  queryDefinition: 255,
   apiAuthorizer: 128,
 } as const;
 
@@ -72,14 +74,16 @@ function fit(readable: string, budget: number): string {
  *
  * Log groups are paths, `/<project>/<stack>/<name>` (vended log groups under VENDED_LOGS_PREFIX):
  * a slash cannot occur in a project or stack name, so the path alone is unique; it gets the hash
- * only when cut or cleaned.
+ * only when cut or cleaned. Saved queries are the same path without the leading slash (the console
+ * shows them in a folder per project and stack).
  */
 export function physicalName(kind: NameKind, parts: NameParts): string {
   const max = NAME_LIMITS[kind];
   const suffix = parts.suffix ?? "";
   const hash = stableHash(parts);
-  if (kind === "logGroup" || kind === "vendedLogGroup") {
-    const raw = `${kind === "vendedLogGroup" ? VENDED_LOGS_PREFIX : ""}/${parts.project}/${parts.stack}/${parts.name}`;
+  if (kind === "logGroup" || kind === "vendedLogGroup" || kind === "queryDefinition") {
+    const path = `${parts.project}/${parts.stack}/${parts.name}`;
+    const raw = kind === "queryDefinition" ? path : `${kind === "vendedLogGroup" ? VENDED_LOGS_PREFIX : ""}/${path}`;
     const clean = raw.replace(PATH_UNSAFE, "-");
     if (clean === raw && raw.length + suffix.length <= max) return raw + suffix;
     return `${fit(clean, max - suffix.length - HASH_LENGTH - 1)}-${hash}${suffix}`;

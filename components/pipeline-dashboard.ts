@@ -1,9 +1,12 @@
 // PipelineDashboard: one CloudWatch dashboard for a pipeline, read top to bottom the way an event
-// travels: API, ingest, queue and DLQ, worker, table, query. Built with awsx's classic widgets.
+// travels: alarms, the pipeline's own metrics, API, ingest, queue and DLQ, worker, table, query.
+// Built with awsx's classic widgets.
 import * as pulumi from "@pulumi/pulumi";
 import { cloudwatch } from "@pulumi/awsx/classic";
+import { FAILURE_CATEGORIES } from "../runtime/contract/metrics";
+import { PROBLEM_CATALOG } from "../runtime/contract/problems";
 import { DEFAULT_TABLE_OPERATIONS } from "./alarm-set";
-import { functionMetric, httpApiMetric, queueMetric, tableMetric, tableOperationMetric } from "./pipeline-metrics";
+import { functionMetric, httpApiMetric, pipelineMetric, queueMetric, tableMetric, tableOperationMetric } from "./pipeline-metrics";
 import { SluiceComponent } from "./component";
 import type { Transform } from "./transform";
 
@@ -24,6 +27,10 @@ export interface PipelineDashboardArgs {
   tableOperations?: string[];
   /** Alarm ARNs shown in an alarm-status widget at the top. Default []. */
   alarmArns?: pulumi.Input<string>[];
+  /** The stack whose own metrics (runtime/contract/metrics.ts) are charted. Default: not charted. */
+  pipelineStage?: pulumi.Input<string>;
+  /** Chart the fan-out bus's published and refused events. Default false. */
+  publishing?: boolean;
   /** Per-child escape hatch for what these args do not cover. Default none. */
   transform?: { dashboard?: Transform<cloudwatch.DashboardArgs> };
 }
@@ -43,6 +50,7 @@ export class PipelineDashboard extends SluiceComponent {
     if ((args.alarmArns ?? []).length > 0) {
       rows.push(new cloudwatch.RowWidget(new cloudwatch.AlarmWidget({ title: "Alarms", alarms: args.alarmArns ?? [], width: 24 })));
     }
+    if (args.pipelineStage !== undefined) rows.push(...pipelineRows(args.pipelineStage, args.publishing ?? false, graph));
     rows.push(
       new cloudwatch.RowWidget(
         graph("API requests", [httpApiMetric("Count", args.apiId, stage)]),
@@ -82,4 +90,27 @@ export class PipelineDashboard extends SluiceComponent {
     this.url = this.dashboard.url;
     this.registerOutputs({ dashboardName: this.dashboardName, url: this.url });
   }
+}
+
+/** The 4xx answers other than 409 (counted apart, as InFlight): the values of `Rejected`'s `Reason`. */
+const REJECTION_REASONS = (Object.keys(PROBLEM_CATALOG) as (keyof typeof PROBLEM_CATALOG)[]).filter((slug) => {
+  const status: number = PROBLEM_CATALOG[slug].status;
+  return status >= 400 && status < 500 && status !== 409;
+});
+
+/** The rows of the pipeline's own metrics: what came in, what the worker did, how long it took, why it failed. */
+function pipelineRows(stage: pulumi.Input<string>, publishing: boolean, graph: (title: string, metrics: cloudwatch.Metric[]) => cloudwatch.Widget): cloudwatch.RowWidget[] {
+  const m = (name: Parameters<typeof pipelineMetric>[0], opts: Parameters<typeof pipelineMetric>[2] = {}) => pipelineMetric(name, stage, { label: opts.label ?? name, ...opts });
+  return [
+    new cloudwatch.RowWidget(
+      graph("Ingest: events by answer", [m("Accepted"), m("Replayed"), m("Rejected"), m("InFlight"), m("Unavailable")]),
+      graph("Worker: records by outcome", [m("Processed"), m("Failed"), m("Retried"), m("Duplicates"), m("Poison"), m("Conflicts")]),
+      graph("Latency (ms): ingest p99, end to end p50 / p99", [m("IngestMs", { label: "ingest p99" }), m("EndToEndMs", { percentile: 50, label: "end to end p50" }), m("EndToEndMs", { label: "end to end p99" })]),
+    ),
+    new cloudwatch.RowWidget(
+      graph("Worker: failed by category", FAILURE_CATEGORIES.map((c) => m("Failed", { by: c, label: c }))),
+      graph("Ingest: rejected by reason", REJECTION_REASONS.map((r) => m("Rejected", { by: r, label: r }))),
+      ...(publishing ? [graph("Fan-out: published / refused by the bus", [m("Published"), m("PublishFailed")])] : []),
+    ),
+  ];
 }

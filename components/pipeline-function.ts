@@ -14,6 +14,13 @@ export const FUNCTION_RUNTIME = "nodejs22.x";
 export const FUNCTION_ARCHITECTURE = "arm64";
 
 /**
+ * What Lambda's X-Ray daemon calls with the function's role under active tracing (AWS managed
+ * policy AWSXRayDaemonWriteAccess, less its sampling reads). X-Ray defines no resource types for
+ * them (Service Authorization Reference, AWS X-Ray), so `*` is their only resource.
+ */
+export const TRACING_ACTIONS: readonly string[] = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+
+/**
  * Lambda's advanced logging for a level: only the JSON log format filters, and the platform's
  * START/END/REPORT lines (about 300 bytes an invocation) are INFO, so a lean level drops them.
  */
@@ -44,6 +51,11 @@ export interface PipelineFunctionArgs<E, R> extends Omit<CommonArgs, "kmsKeyArn"
    */
   logLevel?: string;
   /**
+   * Active X-Ray tracing: Lambda samples invocations and records their segments, with the grant its
+   * daemon needs. Off, the mode is PassThrough (a trace is only continued). Default false.
+   */
+  tracing?: boolean;
+  /**
    * Packages to leave out of the zip beyond what is always left out: @pulumi/*, and the AWS SDK
    * packages the Lambda runtime provides (sdk-packaging.ts). Default none.
    */
@@ -53,6 +65,7 @@ export interface PipelineFunctionArgs<E, R> extends Omit<CommonArgs, "kmsKeyArn"
     role?: Transform<aws.iam.RoleArgs>;
     logGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
     logPolicy?: Transform<aws.iam.RolePolicyArgs>;
+    tracingPolicy?: Transform<aws.iam.RolePolicyArgs>;
     function?: Transform<aws.lambda.CallbackFunctionArgs<E, R>>;
   };
 }
@@ -102,6 +115,11 @@ export class PipelineFunction<E, R> extends SluiceComponent {
       transform: t.logPolicy,
     });
 
+    const tracing = args.tracing ?? false;
+    const tracingPolicy = tracing
+      ? this.grantPolicy({ grantee: this, target: "xray", label: "tracing", service: "xray", actions: TRACING_ACTIONS, resources: () => ["*"], transform: t.tracingPolicy })
+      : undefined;
+
     const [fnName, fnArgs, fnOpts] = this.child<aws.lambda.CallbackFunctionArgs<E, R>>(
       `${name}-function`,
       t.function,
@@ -116,12 +134,13 @@ export class PipelineFunction<E, R> extends SluiceComponent {
         reservedConcurrentExecutions: this.reservedConcurrency,
         environment: { variables: args.environment ?? {} },
         loggingConfig: lambdaLogging(args.logLevel ?? "info", this.logGroup.name),
+        tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
         // The SDK stays out even if it ever moves to package.json `dependencies`.
         codePathOptions: { extraExcludePackages: [...RUNTIME_PROVIDED_PACKAGES, ...(args.excludePackages ?? [])] },
         tags: this.tags,
       },
-      // The function must not run before it may write its logs; its zip requires the SDK by package name.
-      { dependsOn: [logPolicy], transformations: [bareSdkRequiresTransformation] },
+      // The function must not run before it may write its logs (and traces); its zip requires the SDK by package name.
+      { dependsOn: tracingPolicy ? [logPolicy, tracingPolicy] : [logPolicy], transformations: [bareSdkRequiresTransformation] },
     );
     this.function = new aws.lambda.CallbackFunction<E, R>(fnName, fnArgs, fnOpts);
     this.functionName = this.function.name;

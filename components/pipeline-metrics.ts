@@ -4,6 +4,8 @@
 // sets CloudWatch really publishes it with (metric-dimensions.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { cloudwatch, dynamodb, lambda, sqs } from "@pulumi/awsx/classic";
+import { METRICS_NAMESPACE, PIPELINE_METRICS, STAGE_DIMENSION } from "../runtime/contract/metrics";
+import type { MetricDefinition, SluiceMetric } from "../runtime/contract/metrics";
 import { checkPublishedDimensions } from "./metric-dimensions";
 
 export function functionMetric(
@@ -78,5 +80,27 @@ export function httpApiMetric(metric: "5xx" | "4xx" | "Count" | "Latency", apiId
     statistic: metric === "Latency" ? undefined : "Sum",
     extendedStatistic: metric === "Latency" ? 99 : undefined,
     unit: metric === "Latency" ? "Milliseconds" : "Count",
+  });
+}
+
+/**
+ * A metric the functions publish themselves (runtime/contract/metrics.ts), per stage: counts as
+ * their sum, latencies at a percentile (p99 unless told). With `by`, the series of one value of the
+ * metric's second dimension (`Failed` of one `Category`). No unit: counts are published without one.
+ */
+export function pipelineMetric(metric: SluiceMetric, stage: pulumi.Input<string>, opts: { by?: string; percentile?: number; label?: string } = {}): cloudwatch.Metric {
+  const def: MetricDefinition = PIPELINE_METRICS[metric];
+  if (opts.by !== undefined && !def.by) throw new Error(`${metric} is published per ${STAGE_DIMENSION} only`);
+  const dimensions: Record<string, pulumi.Input<string>> = { [STAGE_DIMENSION]: stage };
+  if (opts.by !== undefined && def.by) dimensions[def.by] = opts.by;
+  checkPublishedDimensions(METRICS_NAMESPACE, metric, Object.keys(dimensions));
+  const latency = def.unit === "Milliseconds";
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    name: metric,
+    dimensions,
+    statistic: latency ? undefined : "Sum",
+    extendedStatistic: latency ? (opts.percentile ?? 99) : undefined,
+    label: opts.label,
   });
 }

@@ -116,3 +116,21 @@ export function checkOutlastsCalls(fn: string, timeoutSeconds: number, calls: nu
     throw new Error(`${fn}: a timeout of ${timeoutSeconds}s cannot outlast ${calls} AWS call(s) of up to ${callDeadlineMs} ms each: set sluice:${fn}TimeoutSeconds to at least ${needed}`);
   }
 }
+
+/** SQS ChangeMessageVisibility: at most 12 hours, counted from the receive. */
+export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * A retried record's backoff (runtime/retry-backoff.ts) is set near the end of a worker run, so its
+ * cap plus the worker's timeout must stay within SQS's 12 hours from the receive, or the change is
+ * refused and the record waits the queue's visibility timeout instead.
+ */
+export function checkRetryBackoff(baseSeconds: number, maxSeconds: number, workerTimeoutSeconds: number): void {
+  assertPositiveInteger("sluice:retryBaseSeconds", baseSeconds);
+  assertPositiveInteger("sluice:retryMaxSeconds", maxSeconds);
+  if (maxSeconds < baseSeconds) throw new Error(`sluice:retryMaxSeconds (${maxSeconds}) must be at least sluice:retryBaseSeconds (${baseSeconds})`);
+  const limit = SQS_MAX_VISIBILITY_SECONDS - workerTimeoutSeconds;
+  if (maxSeconds > limit) {
+    throw new Error(`sluice:retryMaxSeconds ${maxSeconds}s plus the worker timeout ${workerTimeoutSeconds}s exceeds SQS's visibility limit of ${SQS_MAX_VISIBILITY_SECONDS}s from the receive: set it to at most ${limit}`);
+  }
+}

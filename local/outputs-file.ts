@@ -17,6 +17,10 @@ export interface LocalEndpoints {
   operator: { accessKeyId: string; secretAccessKey: string; region: string };
   /** The stack's control endpoint (control-server.ts): faults at run time, its processes. */
   control: string;
+  /** The EventBridge twin (PutEvents, and its /_sluice/events and /_sluice/fault control). */
+  eventbridge: string;
+  /** The JSONL file where the bus twin records every event put on the stack's buses. */
+  eventbridgeEvents: string;
 }
 
 export function writeOutputsFile(file: string, outputs: Record<string, unknown>, endpoints: LocalEndpoints): void {

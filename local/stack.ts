@@ -21,7 +21,12 @@ import { createTwinRegistry } from "./twin-registry";
 import { localStackConfigEntry } from "../runtime/contract/producer-auth";
 import type { TwinModule } from "./twin-module";
 
+import type { BusFault } from "./eventbridge/bus-server";
+import type { RecordedEvent } from "./eventbridge/put-events";
+
 export type { LocalMetrics } from "./metrics";
+export type { BusFault } from "./eventbridge/bus-server";
+export type { RecordedEvent } from "./eventbridge/put-events";
 export type { LocalServer } from "./aws/loopback-server";
 
 /** The fixed default port of `npm start`. */
@@ -85,6 +90,8 @@ export interface LocalStack {
   setChaos(specs: string[]): Promise<void>;
   /** The local AWS endpoints and the control endpoint, for tools and tests that look inside. */
   endpoints: LocalEndpoints;
+  /** The EventBridge twin: what was put on the stack's buses, and a fault switch. */
+  eventBus: { events(): RecordedEvent[]; setFault(fault: BusFault | undefined): void };
 }
 
 /** Stops `modules` last-first; one that fails is logged and the rest still stop. */
@@ -157,7 +164,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       processes: () => ({ stack: process.pid, twins: twins(), functions: registry.functions.instances() }),
     });
     control = controlServer;
-    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint(), control: controlServer.endpoint, operator: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION } };
+    const endpoints = {
+      dynamodb: registry.tables.endpoint(),
+      sqs: registry.queues.endpoint(),
+      control: controlServer.endpoint,
+      eventbridge: registry.buses.endpoint(),
+      eventbridgeEvents: registry.buses.eventsFile(),
+      operator: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION },
+    };
     const apiUrl = String(run.outputs.apiUrl ?? registry.apis.url());
     await flushTwins();
     resetMetrics(metrics);
@@ -186,6 +200,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       chaos: () => gates.current().chaos,
       setChaos,
       endpoints,
+      eventBus: { events: () => registry.buses.events(), setFault: (f) => registry.buses.setFault(f) },
     };
   } catch (err) {
     await close();

@@ -5,6 +5,7 @@
 // The stack stops them in reverse: no new requests, then no new batches, then no instances, then
 // the queues are saved, then the servers close. A twin for a new resource type is one more entry.
 import { localAwsEnv } from "./aws/local-account";
+import { busTwins } from "./eventbridge/bus-twins";
 import { tableTwins } from "./dynamodb/table-twins";
 import { apiTwins } from "./http/api-twins";
 import { iamTwins } from "./iam/iam-twins";
@@ -20,15 +21,18 @@ export function createTwinRegistry(ctx: TwinContext, opts: { port: number }) {
   const iam = iamTwins(ctx, { functions: () => functions.identities() });
   const tables = tableTwins(ctx);
   const queues = queueTwins(ctx);
-  const functions = functionTwins(ctx, { awsEnv: () => localAwsEnv({ dynamodb: tables.endpoint(), sqs: queues.endpoint() }) });
+  // Before the functions: they reach it, and it must outlive their last invocation at stop.
+  const buses = busTwins(ctx);
+  const functions = functionTwins(ctx, { awsEnv: () => localAwsEnv({ dynamodb: tables.endpoint(), sqs: queues.endpoint(), eventbridge: buses.endpoint() }) });
   const mappings = eventSourceMappingTwins(ctx, { functions, queues });
   const apis = apiTwins(ctx, { functions, port: opts.port, iam });
-  const modules: TwinModule[] = [tables, queues, functions, iam, mappings, apis];
+  const modules: TwinModule[] = [tables, queues, buses, functions, iam, mappings, apis];
 
   return {
     modules,
     tables,
     queues,
+    buses,
     functions,
     apis,
     iam,

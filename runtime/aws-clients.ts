@@ -11,7 +11,7 @@
 //   settles the call even if the SDK in use ignores the signal. The nodejs22.x runtime provides the
 //   SDK (README, "Which AWS SDK runs"), possibly older than the locked one and without
 //   `throwOnRequestTimeout`; `abortSignal` has been part of every v3 handler.
-// A hung table or queue is therefore a TIMEOUT failure within CALL_DEADLINE_MS: a 503 with
+// A hung table, queue or bus is therefore a TIMEOUT failure within CALL_DEADLINE_MS: a 503 with
 // Retry-After from ingest and query, a retried record in the worker.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -26,7 +26,7 @@ export const ATTEMPT_TIMEOUT_MS = 1500;
 export const CALL_DEADLINE_MS = 2500;
 const MAX_ATTEMPTS = 3;
 
-function clientOptions(): { maxAttempts: number; requestHandler: Record<string, unknown> } {
+export function clientOptions(): { maxAttempts: number; requestHandler: Record<string, unknown> } {
   return {
     maxAttempts: MAX_ATTEMPTS,
     requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: ATTEMPT_TIMEOUT_MS, throwOnRequestTimeout: true },
@@ -77,3 +77,4 @@ export function createDocumentClient(): DynamoDBDocumentClient {
 export function createSqsClient(): SQSClient {
   return withCallDeadline(new SQSClient(clientOptions()), "SQS");
 }
+

@@ -6,6 +6,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { QUEUE_LIMITS } from "./contract/limits";
 import { dependencyFailure } from "./failure-classes";
 import { messageBytes } from "./queue-message";
+import { packRequests } from "./request-packing";
 
 export interface BatchFailure {
   entryId: string;
@@ -19,11 +20,16 @@ export interface BatchEntry {
   entryId: string;
   /** An encoded message body (queue-message.ts). */
   body: string;
+  /** The X-Ray trace header to carry to the worker (runtime/trace-header.ts). */
+  traceHeader?: string;
 }
 
 export interface EventQueue {
-  /** One message; `delaySeconds` (0–900) holds it back from consumers that long. */
-  send(body: string, opts?: { delaySeconds?: number }): Promise<void>;
+  /**
+   * One message; `delaySeconds` (0–900) holds it back from consumers that long, `traceHeader` goes
+   * with it as its AWSTraceHeader system attribute.
+   */
+  send(body: string, opts?: { delaySeconds?: number; traceHeader?: string }): Promise<void>;
   /**
    * Any number of entries, each within the message limit. Resolves with the entries that were not
    * queued: refused by SQS, or in a request that failed as a whole (never thrown).
@@ -33,28 +39,19 @@ export interface EventQueue {
 
 /** Entries packed in order into requests of at most 10 entries and 256 KiB of bodies. */
 export function batchRequests(entries: readonly BatchEntry[]): BatchEntry[][] {
-  const requests: BatchEntry[][] = [];
-  let current: BatchEntry[] = [];
-  let bytes = 0;
-  for (const e of entries) {
-    const size = messageBytes(e.body);
-    if (current.length > 0 && (current.length === QUEUE_LIMITS.maxBatchEntries || bytes + size > QUEUE_LIMITS.maxBatchBytes)) {
-      requests.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(e);
-    bytes += size;
-  }
-  if (current.length > 0) requests.push(current);
-  return requests;
+  return packRequests(entries, (e) => messageBytes(e.body), { maxEntries: QUEUE_LIMITS.maxBatchEntries, maxBytes: QUEUE_LIMITS.maxBatchBytes });
+}
+
+/** The message system attributes that carry the trace context, when there is one. */
+function traceAttributes(traceHeader: string | undefined): { MessageSystemAttributes?: { AWSTraceHeader: { DataType: "String"; StringValue: string } } } {
+  return traceHeader ? { MessageSystemAttributes: { AWSTraceHeader: { DataType: "String", StringValue: traceHeader } } } : {};
 }
 
 export function createSqsEventQueue(sqs: SQSClient, queueUrl: string): EventQueue {
   const sendOne = async (entries: BatchEntry[]): Promise<BatchFailure[]> => {
     let out;
     try {
-      out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map((e) => ({ Id: e.entryId, MessageBody: e.body })) }));
+      out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map((e) => ({ Id: e.entryId, MessageBody: e.body, ...traceAttributes(e.traceHeader) })) }));
     } catch (err) {
       const e = err as { name?: string; message?: string };
       return entries.map((x) => ({ entryId: x.entryId, code: e?.name ?? "RequestFailed", message: String(e?.message ?? err), senderFault: false }));
@@ -72,7 +69,7 @@ export function createSqsEventQueue(sqs: SQSClient, queueUrl: string): EventQueu
   return {
     async send(body, opts) {
       try {
-        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, DelaySeconds: opts?.delaySeconds || undefined }));
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, DelaySeconds: opts?.delaySeconds || undefined, ...traceAttributes(opts?.traceHeader) }));
       } catch (err) {
         throw dependencyFailure(err, "sqs");
       }

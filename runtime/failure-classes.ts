@@ -1,5 +1,7 @@
 // Failure classification for the worker (DESIGN §3.5): only TRANSIENT and TIMEOUT are retried.
-export type FailureCategory = "VALIDATION" | "TRANSIENT" | "PERMANENT" | "TIMEOUT" | "PROCESSING";
+import { FAILURE_CATEGORIES } from "./contract/metrics";
+
+export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
 
 export const RETRIED_CATEGORIES: readonly FailureCategory[] = ["TRANSIENT", "TIMEOUT"];
 
@@ -71,7 +73,7 @@ export function failedDependency(err: unknown): Dependency | undefined {
 export function classifyFailure(err: unknown): FailureCategory {
   if (err === null || typeof err !== "object") return "PROCESSING";
   const e = err as { category?: unknown; name?: unknown; code?: unknown; $retryable?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (typeof e.category === "string" && ["VALIDATION", "TRANSIENT", "PERMANENT", "TIMEOUT", "PROCESSING"].includes(e.category)) {
+  if (typeof e.category === "string" && (FAILURE_CATEGORIES as readonly string[]).includes(e.category)) {
     return e.category as FailureCategory;
   }
   const name = typeof e.name === "string" ? e.name : "";

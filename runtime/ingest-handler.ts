@@ -19,8 +19,11 @@ import { jsonResponse, problemResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
 import type { LambdaContextLike } from "./lambda-context";
 import { failedDependency } from "./failure-classes";
+import { ingestTally } from "./ingest-metrics";
 import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
+import { createMetricsWriter } from "./metrics";
+import type { MetricsWriter } from "./metrics";
 import { prepareBatch, prepareEvent } from "./prepare-event";
 import type { IngestRequest, PreparedMessage } from "./prepare-event";
 import { internalError, routeRequest } from "./route-request";
@@ -28,6 +31,7 @@ import { readSettings } from "./settings";
 import { failureModesApply } from "./contract/failure-modes";
 import { cachedFailureMode, createDynamoFailureModeStore } from "./failure-mode-store";
 import { withDuplicateSubmit } from "./failure-injection";
+import { currentTraceHeader, traceRoot } from "./trace-header";
 
 export interface IngestDeps {
   store: EventStore;
@@ -37,6 +41,8 @@ export interface IngestDeps {
   windowSeconds: number;
   leaseSeconds: number;
   log: Logger;
+  /** Where each answer's metrics go (one EMF line per request). Default: none. */
+  metrics?: MetricsWriter;
   /** Epoch milliseconds; injectable so lease expiry can be tested without waiting. */
   now?: () => number;
 }
@@ -140,7 +146,7 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
     }
   };
 
-  const single = async (req: IngestRequest, log: Logger): Promise<HttpResult> => {
+  const single = async (req: IngestRequest, log: Logger, traceHeader: string | undefined): Promise<HttpResult> => {
     const prepared = prepareEvent(req, deps);
     if (!prepared.ok) {
       log.info("rejected", { status: prepared.problem.status, problem: prepared.problem.type });
@@ -160,7 +166,7 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
       return problemResponse(lease.problem, lease.retryAfter ? { "retry-after": String(lease.retryAfter) } : {});
     }
     try {
-      await deps.queue.send(p.body);
+      await deps.queue.send(p.body, { traceHeader });
     } catch (err) {
       elog.error("send failed", errorSummary(err));
       await compensate(id, lease.leaseToken, elog);
@@ -175,7 +181,7 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
 
   type ItemResult = { index: number; id?: string; status: "accepted" | "replayed" | "rejected" | "failed"; httpStatus: number; problem?: ProblemBody };
 
-  const batch = async (req: IngestRequest, log: Logger): Promise<HttpResult> => {
+  const batch = async (req: IngestRequest, log: Logger, traceHeader: string | undefined): Promise<HttpResult> => {
     const prepared = prepareBatch(req, deps);
     if (!prepared.ok) {
       log.info("rejected", { status: prepared.problem.status, problem: prepared.problem.type });
@@ -201,7 +207,7 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
     let failures: { entryId: string; code: string; message: string; senderFault: boolean }[];
     try {
       // As many SendMessageBatch requests as 10 entries and 256 KiB per request need (event-queue.ts).
-      failures = await deps.queue.sendBatch(toSend.map((s) => ({ entryId: String(s.index), body: s.prepared.body })));
+      failures = await deps.queue.sendBatch(toSend.map((s) => ({ entryId: String(s.index), body: s.prepared.body, traceHeader })));
     } catch (err) {
       // Not a failed request (those come back as failures): a bug. Give the leases back, then 500.
       await Promise.all(toSend.map((s) => compensate(s.prepared.message.id, s.leaseToken, log)));
@@ -238,7 +244,9 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
 
   const handle: IngestHandler = async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-    const log = deps.log.child({ requestId, awsRequestId: context.awsRequestId });
+    // The trace travels with the message to the worker; every line of this request carries its id.
+    const traceHeader = currentTraceHeader();
+    const log = deps.log.child({ requestId, awsRequestId: context.awsRequestId, traceId: traceRoot(traceHeader) });
     const route = routeRequest("ingest", event, log, requestId);
     if (route.kind === "answered") return route.response;
     const req: IngestRequest = {
@@ -250,15 +258,22 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
       userAgent: event.requestContext?.http?.userAgent ?? headerOf(event.headers, "user-agent"),
       receivedAt: new Date(now()).toISOString(),
     };
-    return route.name === "postBatch" ? await batch(req, log) : await single(req, log);
+    return route.name === "postBatch" ? await batch(req, log, traceHeader) : await single(req, log, traceHeader);
   };
   // A bug is a 500 with nothing of its internals; only a failed dependency call is a 503.
-  return async (event, context) => {
+  const answer: IngestHandler = async (event, context) => {
     try {
       return await handle(event, context);
     } catch (err) {
       return internalError(err, deps.log, event, context);
     }
+  };
+  // One EMF line per request, counted from the answer the client gets.
+  return async (event, context) => {
+    const started = now();
+    const res = await answer(event, context);
+    deps.metrics?.write(ingestTally(res, now() - started));
+    return res;
   };
 }
 
@@ -280,5 +295,6 @@ export function ingestFactory(): IngestHandler {
     windowSeconds: settings.windowSeconds,
     leaseSeconds: settings.leaseSeconds,
     log,
+    metrics: createMetricsWriter({ stage: settings.stage, logLevel: settings.logLevel }),
   });
 }

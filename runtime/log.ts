@@ -27,7 +27,9 @@ export function createLogger(base: Record<string, unknown>, opts: { level?: stri
   const sink = opts.sink ?? writeStdout;
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (LEVEL_RANK[level] < min) return;
-    sink(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }));
+    // `timestamp` (RFC 3339) and `level` are what Lambda's log-level filter reads (JSON log format):
+    // a line without a timestamp it knows is taken as INFO, and dropped at WARN.
+    sink(JSON.stringify({ timestamp: new Date().toISOString(), level, msg, ...base, ...fields }));
   };
   return {
     debug: (msg, fields) => emit("debug", msg, fields),

@@ -3,6 +3,8 @@
 import { ENV_NAMES } from "./contract/environment";
 import type { Settings } from "./contract/environment";
 import { FAILURE_MODE_REFRESH_RANGE } from "./contract/failure-modes";
+import { PUBLISH_MODES } from "./contract/fan-out";
+import type { PublishMode } from "./contract/fan-out";
 import { INPUT_LIMITS } from "./contract/limits";
 
 export type { Settings };
@@ -56,6 +58,14 @@ export function readSettings(env: Env, need: { table?: boolean; queue?: boolean;
   const rawUnknown = env[ENV_NAMES.unknownTypes];
   const unknownTypes = (rawUnknown ?? "accept").toLowerCase();
   if (unknownTypes !== "accept" && unknownTypes !== "reject") throw new Error(`${ENV_NAMES.unknownTypes} must be accept or reject, got ${JSON.stringify(rawUnknown)}`);
+  const rawPublish = env[ENV_NAMES.publish];
+  const publish = (rawPublish || "none").toLowerCase() as PublishMode;
+  if (!PUBLISH_MODES.includes(publish)) throw new Error(`${ENV_NAMES.publish} must be ${PUBLISH_MODES.join(", ")}, got ${JSON.stringify(rawPublish)}`);
+  const eventBusName = optional(env, "eventBusName", "");
+  if (publish !== "none" && !eventBusName) throw new Error(`${ENV_NAMES.eventBusName} is not set, and ${ENV_NAMES.publish} is ${publish}`);
+  const retryBaseSeconds = positiveInt(env, "retryBaseSeconds", 20);
+  const retryMaxSeconds = positiveInt(env, "retryMaxSeconds", 900);
+  if (retryMaxSeconds < retryBaseSeconds) throw new Error(`${ENV_NAMES.retryMaxSeconds} (${retryMaxSeconds}) is below ${ENV_NAMES.retryBaseSeconds} (${retryBaseSeconds})`);
   return {
     stage: optional(env, "stage", "dev"),
     version: optional(env, "version", "0.0.0"),
@@ -74,5 +84,9 @@ export function readSettings(env: Env, need: { table?: boolean; queue?: boolean;
     failureModes: flag(env, "failureModes"),
     failureModeRefreshSeconds: boundedInt(env, "failureModeRefreshSeconds", FAILURE_MODE_REFRESH_RANGE),
     listIndex: flag(env, "listIndex"),
+    publish,
+    eventBusName,
+    retryBaseSeconds,
+    retryMaxSeconds,
   };
 }

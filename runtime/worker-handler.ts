@@ -1,8 +1,11 @@
 // The worker function: SQS batches with ReportBatchItemFailures. Each record is validated again,
 // processed, and stored once with one conditional write (write 2, docs/adr/0001); records run in
-// parallel and one record's failure never fails the others.
+// parallel and one record's failure never fails the others; what follows (publishing, backoff,
+// metrics, the answer) is runtime/batch-settlement.ts.
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { createDocumentClient } from "./aws-clients";
+import { CALL_DEADLINE_MS, createDocumentClient, createSqsClient } from "./aws-clients";
+import { settleBatch } from "./batch-settlement";
+import type { RecordResult, SettlementDeps } from "./batch-settlement";
 import { FUNCTION_ENVIRONMENT } from "./contract/environment";
 import { INPUT_LIMITS } from "./contract/limits";
 import { encodeStoredDocument } from "./contract/stored-document";
@@ -11,23 +14,27 @@ import { createEventTypes } from "./event-types";
 import type { EventTypeRegistry } from "./event-types";
 import { createEnvelopeValidator } from "./event-validator";
 import type { EnvelopeValidator } from "./event-validator";
+import { createEventBridgeClient, createEventBridgePublisher } from "./event-publisher";
 import { createDynamoEventStore } from "./event-store";
-import type { EventStore, FinalRecord } from "./event-store";
+import type { EventStore, FinalRecord, StoredRecord } from "./event-store";
 import { classifiedError, classifyFailure, failureReason, isRetried } from "./failure-classes";
 import type { FailureCategory } from "./failure-classes";
 import { scanJson } from "./json-scan";
 import type { LambdaContextLike } from "./lambda-context";
 import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
+import { createMetricsWriter } from "./metrics";
 import { processEvent } from "./process-event";
 import { parseQueueMessage } from "./queue-message";
 import type { QueueMessage } from "./queue-message";
+import { createSqsVisibilityChanger } from "./retry-backoff";
 import { readSettings } from "./settings";
 import { failureModesApply } from "./contract/failure-modes";
 import { cachedFailureMode, createDynamoFailureModeStore } from "./failure-mode-store";
 import { workerFault } from "./failure-injection";
 import type { WorkerFault } from "./failure-injection";
 import { noteRetriedFailure } from "./retry-note";
+import { traceRoot } from "./trace-header";
 
 export interface WorkerDeps {
   store: EventStore;
@@ -41,11 +48,31 @@ export interface WorkerDeps {
   now?: () => number;
   /** The stack's failure mode, where failure modes apply (failure-injection.ts). Default none. */
   faults?: WorkerFault;
+  /** Publishing, backoff and metrics (runtime/batch-settlement.ts). Default: none of them, retries without backoff. */
+  settlement?: Omit<SettlementDeps, "log">;
 }
 
 export type WorkerHandler = (event: SQSEvent, context: LambdaContextLike) => Promise<SQSBatchResponse>;
 
-export type RecordOutcome = "stored" | "duplicate" | "conflict" | "failed-stored" | "retry" | "poison";
+export type { RecordOutcome } from "./batch-settlement";
+
+const NO_SETTLEMENT: Omit<SettlementDeps, "log"> = { publish: "none", retry: { baseSeconds: 1, maxSeconds: 1 } };
+
+/** What the published event says of a stored record, from the record and the message. */
+function storedMeta(rec: FinalRecord | StoredRecord, m: QueueMessage, redelivered: boolean): NonNullable<RecordResult["stored"]>["meta"] {
+  return {
+    id: m.id,
+    status: rec.status === "failed" ? "failed" : "processed",
+    source: rec.source,
+    type: rec.type,
+    receivedAt: m.receivedAt,
+    processedAt: rec.processedAt,
+    attempts: rec.attempts,
+    errorCategory: rec.errorCategory,
+    errorReason: rec.errorReason,
+    ...(redelivered ? { redelivered: true as const } : {}),
+  };
+}
 
 /** Time one record may take: what the invocation has left, minus a margin to report back in. */
 export function recordBudgetMs(remainingMs: number): number {
@@ -102,36 +129,46 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
       : undefined,
   });
 
-  const store = async (rec: FinalRecord, log: Logger): Promise<RecordOutcome> => {
+  const store = async (rec: FinalRecord, m: QueueMessage, log: Logger): Promise<RecordResult> => {
     const outcome = await deps.store.complete(rec);
-    if (outcome.written) return rec.status === "processed" ? "stored" : "failed-stored";
+    if (outcome.written) {
+      const endToEndMs = Date.parse(rec.processedAt) - Date.parse(rec.receivedAt);
+      log.info("stored", { status: rec.status, attempts: rec.attempts, endToEndMs });
+      return {
+        outcome: rec.status === "processed" ? "stored" : "failed-stored",
+        category: rec.errorCategory,
+        stored: { meta: storedMeta(rec, m, false), eventText: m.event },
+        endToEndMs: Number.isFinite(endToEndMs) ? endToEndMs : undefined,
+      };
+    }
     const existing = outcome.existing;
     if (existing && existing.payloadHash === rec.payloadHash && (existing.status === "processed" || existing.status === "failed")) {
       log.info("duplicate delivery: already stored", { storedStatus: existing.status });
-      return "duplicate";
+      // Published again: the delivery that stored it may have failed to publish (consumers dedupe by id).
+      return { outcome: "duplicate", stored: { meta: storedMeta(existing, m, true), eventText: m.event } };
     }
     // Another payload owns this key: the first event wins and is never overwritten.
     log.error("key owned by another payload: not stored", { storedStatus: existing?.status });
-    return "conflict";
+    return { outcome: "conflict" };
   };
 
   // A failed event is stored with its document, so it can be replayed once fixed. If the table
   // refuses that write for a reason in the item itself, a minimal record (status, category,
   // reason, no event) is stored instead: a write that cannot succeed is never retried forever.
-  const storeFailure = async (m: QueueMessage, event: ScannedEvent, record: SQSRecord, failure: { category: FailureCategory; reason: string }, withDocument: boolean, log: Logger): Promise<RecordOutcome> => {
+  const storeFailure = async (m: QueueMessage, event: ScannedEvent, record: SQSRecord, failure: { category: FailureCategory; reason: string }, withDocument: boolean, log: Logger): Promise<RecordResult> => {
     if (withDocument) {
       try {
-        return await store(finalRecord(m, event, record, { failure, document: true }), log);
+        return await store(finalRecord(m, event, record, { failure, document: true }), m, log);
       } catch (err) {
         if (classifyFailure(err) !== "PERMANENT") throw err;
         log.error("the failed event could not be stored whole: storing a minimal record", errorSummary(err));
         failure = { category: failure.category, reason: `${failure.reason}; the event itself could not be stored: ${failureReason(err)}`.slice(0, 500) };
       }
     }
-    return store(finalRecord(m, event, record, { failure, document: false }), log);
+    return store(finalRecord(m, event, record, { failure, document: false }), m, log);
   };
 
-  const handleRecord = async (record: SQSRecord, budgetMs: number): Promise<RecordOutcome> => {
+  const handleRecord = async (record: SQSRecord, budgetMs: number): Promise<RecordResult> => {
     const deadline = Date.now() + budgetMs;
     const parsed = parseQueueMessage(record.body);
     const scanned = parsed.ok ? scanJson(parsed.message.event, { maxDepth: INPUT_LIMITS.maxDepth }) : undefined;
@@ -141,11 +178,12 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
         reason: parsed.ok ? `the event is not a JSON object within the limits: ${scanned?.ok ? "not an object" : scanned?.error.message}` : parsed.reason,
         receiveCount: record.attributes?.ApproximateReceiveCount,
       });
-      return "poison";
+      return { outcome: "poison" };
     }
     const m = parsed.message;
     const event: ScannedEvent = { text: m.event, root: scanned.node };
-    const log = deps.log.child({ eventId: m.id, requestId: m.requestId, messageId: record.messageId, ...(m.replay ? { replay: m.replay } : {}) });
+    // The ingest's trace id: one query finds the request's lines in both functions.
+    const log = deps.log.child({ eventId: m.id, requestId: m.requestId, messageId: record.messageId, traceId: traceRoot(record.attributes?.AWSTraceHeader), ...(m.replay ? { replay: m.replay } : {}) });
     let storing = false;
     try {
       return await withDeadline(
@@ -155,7 +193,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
           await processEvent({ type: checked.event.envelope.type, text: m.event }, deps.registry);
           await deps.faults?.(deadline);
           storing = true;
-          return store(finalRecord(m, event, record, { document: true }), log);
+          return store(finalRecord(m, event, record, { document: true }), m, log);
         })(),
         budgetMs,
       );
@@ -164,7 +202,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
       if (isRetried(category)) {
         log.warn("record failed: will be retried", { category, ...errorSummary(err), receiveCount: record.attributes?.ApproximateReceiveCount });
         await noteRetriedFailure(deps.store, m, { category, reason: failureReason(err) }, log);
-        return "retry";
+        return { outcome: "retry", category };
       }
       log.warn("record failed: stored as failed", { category, ...errorSummary(err) });
       try {
@@ -174,27 +212,28 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
         return await storeFailure(m, event, record, { category, reason }, documentFits, log);
       } catch (storeErr) {
         log.error("could not store the failure: will be retried", { category: classifyFailure(storeErr), ...errorSummary(storeErr) });
-        return "retry";
+        return { outcome: "retry", category: classifyFailure(storeErr) };
       }
     }
   };
 
   return async (event, context) => {
-    const budgetMs = recordBudgetMs(context.getRemainingTimeInMillis());
+    // Publishing and the visibility changes come after the records: leave them their calls' deadlines
+    // (at most a quarter of the time left), so that a slow record does not run the batch out of time.
+    const remainingMs = context.getRemainingTimeInMillis();
+    const settlement = deps.settlement ?? NO_SETTLEMENT;
+    const afterRecordsMs = Math.min(((settlement.publisher ? 1 : 0) + (settlement.visibility ? 1 : 0)) * CALL_DEADLINE_MS, Math.floor(remainingMs / 4));
+    const budgetMs = recordBudgetMs(remainingMs - afterRecordsMs);
     const records = event.Records ?? [];
-    const outcomes = await Promise.all(
+    const results = await Promise.all(
       records.map((r) =>
-        handleRecord(r, budgetMs).catch((err): RecordOutcome => {
+        handleRecord(r, budgetMs).catch((err): RecordResult => {
           deps.log.error("unexpected worker failure", { messageId: r.messageId, ...errorSummary(err), stack: (err as Error)?.stack });
-          return "retry";
+          return { outcome: "retry", category: "PROCESSING" };
         }),
       ),
     );
-    const batchItemFailures = records.filter((_, i) => outcomes[i] === "retry" || outcomes[i] === "poison").map((r) => ({ itemIdentifier: r.messageId }));
-    const counts: Record<string, number> = {};
-    for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
-    deps.log.info("batch handled", { awsRequestId: context.awsRequestId, records: records.length, ...counts });
-    return { batchItemFailures };
+    return settleBatch(records, results, { ...settlement, log: deps.log }, context.awsRequestId);
   };
 }
 
@@ -214,5 +253,13 @@ export function workerFactory(): WorkerHandler {
     faults: failureModesApply(settings)
       ? workerFault(cachedFailureMode(createDynamoFailureModeStore(doc, settings.tableName), settings.failureModeRefreshSeconds * 1000, log))
       : undefined,
+    settlement: {
+      publish: settings.publish,
+      // Only a worker that publishes loads and builds the EventBridge client.
+      publisher: settings.publish === "none" ? undefined : createEventBridgePublisher(createEventBridgeClient(), settings.eventBusName, log),
+      visibility: createSqsVisibilityChanger(createSqsClient(), settings.queueUrl, log),
+      retry: { baseSeconds: settings.retryBaseSeconds, maxSeconds: settings.retryMaxSeconds },
+      metrics: createMetricsWriter({ stage: settings.stage, logLevel: settings.logLevel }),
+    },
   });
 }

@@ -1,6 +1,6 @@
 // The fault injection language of `npm start -- --chaos SPEC` and of the control endpoint:
 //   SERVICE:OPERATION=FAULT
-//   SERVICE    dynamodb | sqs | *
+//   SERVICE    dynamodb | sqs | events | *
 //   OPERATION  an API action of the service (PutItem, SendMessage, …) or *
 //   FAULT      error:RATE            the service's own 5xx (InternalServerError, InternalFailure)
 //              throttle:RATE         the service's own throttling error
@@ -9,7 +9,7 @@
 //   RATE is a fraction of the matching requests (0.3 or 30%); DURATION is 200ms, 5s or 1.5s.
 // Rules are plain data, so the stack can send them to the twin processes.
 
-export type ChaosService = "dynamodb" | "sqs";
+export type ChaosService = "dynamodb" | "sqs" | "events";
 
 export type ChaosFault =
   | { kind: "error"; rate: number }
@@ -28,9 +28,9 @@ export interface ChaosRule {
 
 export class ChaosSpecError extends Error {}
 
-export const CHAOS_SERVICES: readonly ChaosService[] = ["dynamodb", "sqs"];
+export const CHAOS_SERVICES: readonly ChaosService[] = ["dynamodb", "sqs", "events"];
 
-const SDK_PACKAGES: Record<ChaosService, string> = { dynamodb: "@aws-sdk/client-dynamodb", sqs: "@aws-sdk/client-sqs" };
+const SDK_PACKAGES: Record<ChaosService, string> = { dynamodb: "@aws-sdk/client-dynamodb", sqs: "@aws-sdk/client-sqs", events: "@aws-sdk/client-eventbridge" };
 const actionCache = new Map<ChaosService, Set<string>>();
 
 /** The service's API actions, as its SDK client models them (each has an `<Action>Command`). */

@@ -4,6 +4,7 @@
 // - SQS JSON protocol: `{"__type":…,"message":…}` plus `x-amzn-query-error: CODE;Sender|Receiver`,
 //   which the SDK (awsQueryCompatible) reads for the error name.
 // - SQS query protocol: the XML ErrorResponse.
+// - EventBridge (JSON 1.1): `{"__type":"ThrottlingException"|"InternalException","message":…}`.
 import { randomUUID } from "node:crypto";
 import type { ChaosService } from "./chaos-spec";
 import type { GateAnswer, GatedRequest } from "./request-gate";
@@ -36,6 +37,10 @@ const SHAPES: Record<ChaosService, Record<FaultKind, ErrorShape>> = {
     // SQS's common error for a failure on its side.
     error: { status: 500, code: "InternalFailure", type: "com.amazon.coral.service#InternalFailure", message: "The request processing has failed because of an unknown error, exception or failure.", fault: "Receiver" },
   },
+  events: {
+    throttle: { status: 400, code: "ThrottlingException", type: "ThrottlingException", message: "Rate exceeded", fault: "Sender" },
+    error: { status: 500, code: "InternalException", type: "InternalException", message: "Internal service error", fault: "Receiver" },
+  },
 };
 
 function header(req: GatedRequest, name: string): string {
@@ -63,7 +68,7 @@ export function faultAnswer(kind: FaultKind, req: GatedRequest): GateAnswer {
       body: `<?xml version="1.0"?><ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><Error><Type>${shape.fault}</Type><Code>${shape.code}</Code><Message>${xmlEscape(shape.message)}</Message><Detail/></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
     };
   }
-  const headers: Record<string, string> = { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": requestId };
+  const headers: Record<string, string> = { "content-type": req.service === "events" ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0", "x-amzn-requestid": requestId };
   if (req.service === "sqs") headers["x-amzn-query-error"] = `${shape.code};${shape.fault}`;
   return { status: shape.status, headers, body: JSON.stringify({ __type: shape.type, message: shape.message }) };
 }

@@ -7,7 +7,7 @@
 import type { GateAnswer, GatedRequest, RequestGate } from "../aws/request-gate";
 import { accessDeniedAnswer, authFailureAnswer } from "./denial-answers";
 import { evaluatePolicies, type PolicyDocument } from "./policy-evaluation";
-import { dynamoDbAuthorizations, sqsAuthorizations, type Authorization, type Where } from "./request-authorizations";
+import { dynamoDbAuthorizations, eventsAuthorizations, sqsAuthorizations, type Authorization, type Where } from "./request-authorizations";
 import { createSigV4Verifier, type SignedRequest, type SigV4Verifier } from "./sigv4-verifier";
 
 /** One set of credentials the twins accept. */
@@ -51,6 +51,7 @@ export function signedRequestOf(req: GatedRequest): SignedRequest {
 /** The authorizations `req` needs. */
 export function authorizationsOf(req: GatedRequest, where: Where): Authorization[] {
   if (req.service === "dynamodb") return dynamoDbAuthorizations(req.action, req.body, where);
+  if (req.service === "events") return eventsAuthorizations(req.action, req.body, where);
   const path = header(req, ":path") ?? "/";
   return sqsAuthorizations(req.action, req.body, path, header(req, "content-type"), where);
 }
@@ -65,6 +66,7 @@ export function createIamGate(config: IamGateConfig, opts: IamGateOptions = {}):
   const verifiers: Record<GatedRequest["service"], SigV4Verifier<IamPrincipal>> = {
     dynamodb: createSigV4Verifier({ service: "dynamodb", region: config.region, lookup, now: opts.now }),
     sqs: createSigV4Verifier({ service: "sqs", region: config.region, lookup, now: opts.now }),
+    events: createSigV4Verifier({ service: "events", region: config.region, lookup, now: opts.now }),
   };
   const refuse = (req: GatedRequest, answer: GateAnswer, fields: Record<string, unknown>) => {
     opts.log?.(JSON.stringify({ level: "warn", source: "local", service: req.service, msg: "request refused, as AWS would", apiAction: req.action, status: answer.status, ...fields }));

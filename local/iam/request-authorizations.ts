@@ -1,7 +1,8 @@
-// What IAM checks for one DynamoDB or SQS API call: which action on which resource ARN, as the
-// Service Authorization Reference lists them. Batch and transaction calls need one authorization
-// per table (or the item action per item); SQS batch calls are authorized as their single-message
-// action. Resources live in the local account and region, the ones the twins report in their ARNs.
+// What IAM checks for one DynamoDB, SQS or EventBridge API call: which action on which resource
+// ARN, as the Service Authorization Reference lists them. Batch and transaction calls need one
+// authorization per table (or the item action per item); SQS batch calls are authorized as their
+// single-message action; PutEvents needs events:PutEvents on each bus its entries name. Resources
+// live in the local account and region, the ones the twins report in their ARNs.
 
 export interface Authorization {
   /** `service:Action`, e.g. `dynamodb:PutItem`. */
@@ -83,4 +84,19 @@ export function sqsAuthorizations(action: string, body: Buffer, path: string, co
   const byName = typeof req.QueueName === "string" ? `arn:aws:sqs:${w.region}:${req.QueueOwnerAWSAccountId ?? w.accountId}:${req.QueueName}` : undefined;
   const bySourceArn = typeof req.SourceArn === "string" ? req.SourceArn : undefined;
   return [{ action: iamAction, resource: byName ?? bySourceArn ?? queueArnOfUrl(queueUrl, w) ?? "*" }];
+}
+
+/** An EventBridge bus's ARN from the name or ARN an entry gives (none: the account's `default` bus). */
+export function eventBusArn(nameOrArn: unknown, w: Where): string {
+  const s = typeof nameOrArn === "string" && nameOrArn !== "" ? nameOrArn : "default";
+  return s.startsWith("arn:") ? s : `arn:aws:events:${w.region}:${w.accountId}:event-bus/${s}`;
+}
+
+export function eventsAuthorizations(action: string, body: Buffer, w: Where): Authorization[] {
+  const req = parseJson(body);
+  if (action === "PutEvents") {
+    const buses = [...new Set(((Array.isArray(req.Entries) ? req.Entries : []) as Json[]).map((e) => eventBusArn(e?.EventBusName, w)))];
+    return (buses.length > 0 ? buses : [eventBusArn(undefined, w)]).map((resource) => ({ action: "events:PutEvents", resource }));
+  }
+  return [{ action: `events:${action}`, resource: typeof req.Name === "string" ? eventBusArn(req.Name, w) : "*" }];
 }

@@ -3,7 +3,7 @@
 // (LAMBDA_TASK_ROOT) and the SDK layer on NODE_PATH, as on Lambda; no TypeScript loader.
 // Protocol with the host (function-host.ts, instance-process.ts) over the IPC channel:
 //   child → host  { type: "ready", initMs } | { type: "init-error", error }
-//   host → child  { type: "invoke", id, event, requestId, functionArn, deadline }
+//   host → child  { type: "invoke", id, event, requestId, functionArn, deadline, traceHeader }
 //   child → host  { type: "result", id, ok, value | error, durationMs }
 "use strict";
 const path = require("node:path");
@@ -79,6 +79,9 @@ process.on("message", async (msg) => {
     fail() {},
     succeed() {},
   };
+  // The runtime sets the invocation's X-Ray trace header before calling the handler.
+  if (msg.traceHeader) process.env._X_AMZN_TRACE_ID = msg.traceHeader;
+  else delete process.env._X_AMZN_TRACE_ID;
   const start = process.hrtime.bigint();
   let reply;
   try {

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { FunctionMetrics } from "../metrics";
 import { instanceEnv, killInstance, spawnInstance, type FunctionSpec, type Instance, type InstanceOptions } from "./instance-process";
 import { refusedInvocation, type InvokeOutcome } from "./invoke-outcome";
+import { newTraceHeader } from "./trace-header";
 
 export type { FunctionSpec } from "./instance-process";
 export type { InvokeOutcome } from "./invoke-outcome";
@@ -159,7 +160,9 @@ export class LambdaHost {
       };
       child.on("message", onMessage);
       child.once("exit", onExit);
-      child.send({ type: "invoke", id, event, requestId, functionArn: this.spec.arn, deadline: started + timeoutMs }, (err) => {
+      // Each invocation gets its own trace header, as Lambda sets _X_AMZN_TRACE_ID.
+      const traceHeader = newTraceHeader(this.spec.tracing ?? "PassThrough");
+      child.send({ type: "invoke", id, event, requestId, functionArn: this.spec.arn, deadline: started + timeoutMs, traceHeader }, (err) => {
         if (err) finish({ ok: false, errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: the instance is gone (${err.message})`, timedOut: false, requestId, durationMs: Date.now() - started, coldStart: cold });
       });
     });

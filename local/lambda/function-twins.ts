@@ -10,6 +10,7 @@ import type { TwinContext, TwinModule } from "../twin-module";
 import { materializeArchive } from "./archive";
 import { LambdaHost } from "./function-host";
 import { buildSdkLayer } from "./sdk-layer";
+import { tracingModeOf } from "./trace-header";
 
 /** Instances per function when the program sets no reserved concurrency. */
 const LOCAL_MAX_INSTANCES = 8;
@@ -93,6 +94,7 @@ export function functionTwins(ctx: TwinContext, deps: { awsEnv(): Record<string,
             maxInstances: reserved >= 0 ? reserved : LOCAL_MAX_INSTANCES,
             reserved: reserved >= 0,
             credentials,
+            tracing: tracingModeOf(r.inputs.tracingConfig),
           },
           { nodePath, awsEnv: deps.awsEnv(), metrics, log: ctx.log },
         );

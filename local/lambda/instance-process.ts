@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { forwardLines } from "../child-output";
 import { credentialsEnv, type RoleCredentials } from "../iam/role-credentials";
+import type { TracingMode } from "./trace-header";
 
 export interface FunctionSpec {
   logicalName: string;
@@ -27,6 +28,8 @@ export interface FunctionSpec {
   reserved?: boolean;
   /** The execution role's session credentials, set as Lambda sets them. Default: awsEnv's. */
   credentials?: RoleCredentials;
+  /** Its `tracingConfig` mode: whether the trace header of each invocation is sampled. Default PassThrough. */
+  tracing?: TracingMode;
 }
 
 export interface InstanceOptions {

@@ -47,6 +47,12 @@ export function defaultState(args: NewResourceArgs, region: string, accountId: s
       state.arn = `arn:aws:apigateway:${region}::/apis/${apiId}`;
       break;
     }
+    case "aws:cloudwatch/eventBus:EventBus":
+      state.arn = `arn:aws:events:${region}:${accountId}:event-bus/${physical}`;
+      break;
+    case "aws:cloudwatch/queryDefinition:QueryDefinition":
+      state.queryDefinitionId = shortHash(`${stack}/${args.name}/query`) + "-0000-4000-8000-000000000000";
+      break;
     case "aws:cloudwatch/dashboard:Dashboard":
       state.dashboardName = inputs.dashboardName ?? physical;
       break;

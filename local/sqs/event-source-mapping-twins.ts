@@ -40,7 +40,6 @@ export function eventSourceMappingTwins(ctx: TwinContext, deps: { functions: Fun
             enabled: m.inputs.enabled !== false,
           },
           { sqs: roleClient, admin: deps.queues.client(), invoke: (event) => fn.host.invoke(event), log: ctx.log },
-          num(q.attributes.VisibilityTimeout, 30),
         );
         pollers.push(poller);
       }

@@ -3,7 +3,9 @@
 // (error, crash, timeout) fails the whole batch and leaves it to reappear after the queue's
 // visibility timeout; with ReportBatchItemFailures only the reported items stay and the rest are
 // deleted; the queue's own redrive policy moves a message to its DLQ after maxReceiveCount
-// receives; at most `maxConcurrency` batches at once.
+// receives; at most `maxConcurrency` batches at once. The function may change a failed message's
+// visibility itself (the worker's backoff): the poller never assumes when a message it left
+// behind becomes visible again, and the SQS twin applies the change.
 import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { InvokeOutcome } from "../lambda/invoke-outcome";
@@ -34,6 +36,9 @@ export interface PollerDeps {
   log(line: string): void;
 }
 
+/** SQS keeps a message hidden at most 12 hours from a receive. */
+const MAX_VISIBILITY_MS = 43_200_000;
+
 /** Long-poll wait per idle receive (AWS's pollers use 20 s); short, so that stopping never waits long. */
 const RECEIVE_WAIT_SECONDS = 1;
 
@@ -62,6 +67,8 @@ export function toSqsRecord(m: Message, queueArn: string, region: string): SQSRe
       ...(a.MessageGroupId ? { MessageGroupId: a.MessageGroupId } : {}),
       ...(a.MessageDeduplicationId ? { MessageDeduplicationId: a.MessageDeduplicationId } : {}),
       ...(a.SequenceNumber ? { SequenceNumber: a.SequenceNumber } : {}),
+      // The X-Ray trace header the sender set (runtime/trace-header.ts), as Lambda passes it on.
+      ...(a.AWSTraceHeader ? { AWSTraceHeader: a.AWSTraceHeader } : {}),
     },
     messageAttributes,
     md5OfBody: m.MD5OfBody ?? "",
@@ -97,18 +104,17 @@ export function recordsToDelete(records: SQSRecord[], outcome: InvokeOutcome, re
 export class SqsPoller {
   private stopping = false;
   private loops: Promise<void>[] = [];
-  /** Messages this mapping left on the queue after a failure, hidden until their visibility ends. */
-  private held = new Map<string, { receiptHandle: string; visibleAt: number }>();
-  private visibilityMs = 30_000;
+  /**
+   * Messages this mapping left on the queue after a failure, by message id, until it receives them
+   * again: hidden for the queue's visibility timeout, or for whatever the function set instead.
+   */
+  private held = new Map<string, { receiptHandle: string; heldAt: number }>();
   batches = 0;
 
   constructor(
     readonly spec: MappingSpec,
     private readonly deps: PollerDeps,
-    visibilityTimeoutSeconds?: number,
-  ) {
-    if (visibilityTimeoutSeconds !== undefined) this.visibilityMs = visibilityTimeoutSeconds * 1000;
-  }
+  ) {}
 
   start(): void {
     if (!this.spec.enabled) return;
@@ -180,7 +186,9 @@ export class SqsPoller {
     const outcome = await this.deps.invoke({ Records: records });
     const toDelete = recordsToDelete(records, outcome, this.spec.reportBatchItemFailures);
     const kept = toDelete === null ? records : records.filter((r) => !toDelete.includes(r));
-    for (const r of kept) this.held.set(r.messageId, { receiptHandle: r.receiptHandle, visibleAt: receivedAt + this.visibilityMs });
+    // A message received again is no longer held by its earlier receive.
+    for (const r of records) this.held.delete(r.messageId);
+    for (const r of kept) this.held.set(r.messageId, { receiptHandle: r.receiptHandle, heldAt: receivedAt });
     if (kept.length > 0) {
       this.log({ level: "warn", requestId: outcome.requestId, msg: toDelete === null ? "batch failed: every message returns to the queue" : "partial batch failure", failed: kept.length, of: records.length, ...(outcome.ok ? {} : { errorType: outcome.errorType }) });
     }
@@ -193,26 +201,24 @@ export class SqsPoller {
         this.log({ level: "error", requestId: outcome.requestId, msg: "delete failed: those messages will be delivered again", error: (err as Error).message });
       }
     }
+    // No visibility outlasts SQS's 12 hours: an entry that old holds nothing any more.
     const now = Date.now();
-    for (const [id, h] of this.held) if (h.visibleAt <= now) this.held.delete(id);
+    for (const [id, h] of this.held) if (now - h.heldAt > MAX_VISIBILITY_MS) this.held.delete(id);
   }
 
   /**
    * Stops receiving and waits for the batches in flight (each bounded by the function timeout).
-   * Messages held back by a failure are made visible again, so that whoever saves the queue next
-   * sees them.
+   * Messages held back by a failure are made visible again, however long the function asked them to
+   * stay hidden, so that whoever saves the queue next sees them.
    */
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.allSettled(this.loops);
-    const now = Date.now();
     for (const [id, h] of this.held) {
-      if (h.visibleAt > now) {
-        try {
-          await (this.deps.admin ?? this.deps.sqs).send(new ChangeMessageVisibilityCommand({ QueueUrl: this.spec.queueUrl, ReceiptHandle: h.receiptHandle, VisibilityTimeout: 0 }));
-        } catch {
-          // Received again since, or already gone: nothing held any more.
-        }
+      try {
+        await (this.deps.admin ?? this.deps.sqs).send(new ChangeMessageVisibilityCommand({ QueueUrl: this.spec.queueUrl, ReceiptHandle: h.receiptHandle, VisibilityTimeout: 0 }));
+      } catch {
+        // Visible again and received elsewhere, dead-lettered or deleted since: nothing held any more.
       }
       this.held.delete(id);
     }

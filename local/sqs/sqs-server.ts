@@ -1,14 +1,16 @@
 // local-aws-sqs on loopback: the SQS JSON and query protocols, queues in memory. The local stack,
 // the runtime tests and the poller tests share it.
 import type * as http from "node:http";
-import { createSqsServer } from "local-aws-sqs";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../aws/local-account";
 import { localServer, type LocalServer, type ServerOptions } from "../aws/loopback-server";
 import { observeRequests } from "../aws/request-observer";
+import { loadLocalAwsSqs } from "./local-aws-sqs";
 
 /** local-aws-sqs on loopback. Queues live in memory. */
 export async function startSqs(opts: ServerOptions = {}): Promise<LocalServer> {
   const host = opts.host ?? "127.0.0.1";
+  // Corrected so that a visibility change is not counted as a receive (local-aws-sqs.ts).
+  const { createSqsServer } = loadLocalAwsSqs();
   const server = (await createSqsServer({
     port: opts.port ?? 0,
     hostname: host,

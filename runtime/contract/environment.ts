@@ -1,6 +1,7 @@
 // The functions' environment, written once: every SLUICE_* name, which function is given which,
 // and the one writer the program uses (functionEnvironment). runtime/settings.ts reads the same
 // names back at cold start, with the defaults and the checks.
+import type { PublishMode } from "./fan-out";
 
 /** What a function reads from its environment, once per cold start. */
 export interface Settings {
@@ -24,6 +25,14 @@ export interface Settings {
   failureModeRefreshSeconds: number;
   /** The table has the by-source list index. */
   listIndex: boolean;
+  /** Which stored events the worker puts on the fan-out bus. */
+  publish: PublishMode;
+  /** The fan-out bus; "" when nothing is published. */
+  eventBusName: string;
+  /** A retried record's visibility ceiling at its first receive, doubled per receive (full jitter). */
+  retryBaseSeconds: number;
+  /** The highest visibility a retried record is given. */
+  retryMaxSeconds: number;
 }
 
 /** Each setting's variable name. */
@@ -60,6 +69,14 @@ export const ENV_NAMES = {
   failureModeRefreshSeconds: "SLUICE_FAILURE_MODE_REFRESH_SECONDS",
   /** `on` when the table has the by-source list index (config `listIndex`). */
   listIndex: "SLUICE_LIST_INDEX",
+  /** `none`, `failures` or `all`: which stored events the worker publishes. */
+  publish: "SLUICE_PUBLISH",
+  /** The EventBridge bus the worker publishes to. */
+  eventBusName: "SLUICE_EVENT_BUS_NAME",
+  /** Seconds: a retried record's visibility ceiling at its first receive (doubled per receive). */
+  retryBaseSeconds: "SLUICE_RETRY_BASE_SECONDS",
+  /** Seconds: the highest visibility a retried record is given. */
+  retryMaxSeconds: "SLUICE_RETRY_MAX_SECONDS",
 } as const satisfies Record<keyof Settings, string>;
 
 /**
@@ -72,8 +89,9 @@ export const FUNCTION_ENVIRONMENT = {
     needs: { table: true, queue: true, dlq: false },
   },
   worker: {
-    variables: ["stage", "version", "tableName", "windowSeconds", "retentionDays", "unknownTypes", "testEvents", "failureModes", "failureModeRefreshSeconds"],
-    needs: { table: true, queue: false, dlq: false },
+    // The queue URL: a retried record's visibility is set on it (runtime/retry-backoff.ts).
+    variables: ["stage", "version", "tableName", "queueUrl", "windowSeconds", "retentionDays", "unknownTypes", "testEvents", "failureModes", "failureModeRefreshSeconds", "publish", "eventBusName", "retryBaseSeconds", "retryMaxSeconds"],
+    needs: { table: true, queue: true, dlq: false },
   },
   query: {
     variables: ["stage", "version", "tableName", "demoSource", "listIndex"],

@@ -11,6 +11,8 @@ export interface FunctionPermissions {
   queue: string[];
   /** Actions on the dead-letter queue of QueueWithDlq (its ARN). */
   dlq: string[];
+  /** Actions on the fan-out EventBus (its ARN), granted only when the stack publishes. */
+  bus: string[];
 }
 
 export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
@@ -22,15 +24,19 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     // SendMessage serves both one event and a batch (SendMessageBatch is authorized as SendMessage).
     queue: ["sqs:SendMessage"],
     dlq: [],
+    bus: [],
   },
   worker: {
     // UpdateItem: the single final write (write 2), and the note of a retried failure; GetItem:
     // the conflict fallback, and the failure mode (non-prod).
     table: ["dynamodb:UpdateItem", "dynamodb:GetItem"],
-    // The handler never calls SQS: records arrive in the event, failures go back in the response.
-    // The event source mapping polls with the worker's role; QueueWithDlq.subscribe grants that.
-    queue: [],
+    // Records arrive in the event and failures go back in the response; ChangeMessageVisibility
+    // (and its batch form, authorized as it) gives a retried record its backoff. The event source
+    // mapping polls with the worker's role; QueueWithDlq.subscribe grants that.
+    queue: ["sqs:ChangeMessageVisibility"],
     dlq: [],
+    // PutEvents: the processed/failed events for consumers (runtime/event-publisher.ts).
+    bus: ["events:PutEvents"],
   },
   query: {
     // GetItem: GET /events/{id}, a consistent read. Query: GET /events on the indexes (keys only);
@@ -38,6 +44,7 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     table: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
     queue: [],
     dlq: [],
+    bus: [],
   },
   operator: {
     // GetItem/PutItem: the failure mode item (non-prod); Query: the events a replay selects, on
@@ -49,5 +56,6 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     // visible again at once; DeleteMessage: a redriven message, after its send; GetQueueAttributes:
     // the depth the preview reports and scans against.
     dlq: ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+    bus: [],
   },
 };

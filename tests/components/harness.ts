@@ -141,4 +141,6 @@ export const TYPES = {
   stage: "aws:apigatewayv2/stage:Stage",
   permission: "aws:lambda/permission:Permission",
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  bus: "aws:cloudwatch/eventBus:EventBus",
+  queryDefinition: "aws:cloudwatch/queryDefinition:QueryDefinition",
 } as const;

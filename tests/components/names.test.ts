@@ -23,7 +23,8 @@ rule("every kind, stack and project: within the limit, allowed characters, all d
           const made = physicalName(kind, { project, stack, name });
           const where = `${kind} ${project}/${stack}/${name.slice(0, 40)}`;
           assert.ok(made.length <= NAME_LIMITS[kind], `${where}: ${made.length} > ${NAME_LIMITS[kind]}`);
-          assert.ok(kind === "logGroup" || kind === "vendedLogGroup" ? /^\/[A-Za-z0-9_\-/.#]+$/.test(made) : FLAT.test(made), `${where}: ${made}`);
+          const pathLike = kind === "logGroup" || kind === "vendedLogGroup" ? /^\/[A-Za-z0-9_\-/.#]+$/ : kind === "queryDefinition" ? /^[A-Za-z0-9_\-.#][A-Za-z0-9_\-/.#]*$/ : FLAT;
+          assert.ok(pathLike.test(made), `${where}: ${made}`);
           assert.is(physicalName(kind, { project, stack, name }), made, `${where} is stable`);
           assert.not.ok(seen.has(made), `${where} collides with ${seen.get(made)}`);
           seen.set(made, where);
@@ -38,6 +39,8 @@ rule("readable: project, stack and the name without the project's prefix; log gr
   assert.match(physicalName("dashboard", { project: "sluice", stack: "prod", name: "sluice" }), /^sluice-prod-[0-9a-f]{8}$/);
   assert.is(physicalName("logGroup", { project: "sluice", stack: "prod", name: "sluice-ingest" }), "/sluice/prod/sluice-ingest");
   assert.is(physicalName("vendedLogGroup", { project: "sluice", stack: "prod", name: "sluice-api-access" }), "/aws/vendedlogs/sluice/prod/sluice-api-access");
+  // A saved query sits in a folder per project and stack in the Logs Insights console.
+  assert.is(physicalName("queryDefinition", { project: "sluice", stack: "prod", name: "errors-by-category" }), "sluice/prod/errors-by-category");
   const long = physicalName("logGroup", { project: "sluice", stack: "dev", name: "l".repeat(600) });
   assert.match(long, /^\/sluice\/dev\/l+-[0-9a-f]{8}$/);
   assert.is(long.length, 512);
@@ -76,6 +79,8 @@ function physicalNames(resources: ResourceRecord[]): { kind: NameKind; name: str
     [TYPES.topic]: "topic",
     [TYPES.dashboard]: "dashboard",
     [TYPES.alarm]: "alarm",
+    [TYPES.bus]: "eventBus",
+    [TYPES.queryDefinition]: "queryDefinition",
   };
   return resources
     .filter((r) => byType[r.type])

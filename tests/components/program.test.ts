@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { TRACING_ACTIONS } from "../../components/pipeline-function";
 import { QUEUE_POLL_ACTIONS } from "../../components/queue-with-dlq";
 import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
 import { key, ofType, one, runStack, TYPES, type StackRun } from "./harness";
@@ -73,6 +74,11 @@ for (const variant of DEPLOY_STACKS) {
       for (const s of statementsOf(policy)) {
         assert.is(s.Effect, "Allow");
         for (const a of s.Action) assert.not.ok(a.includes("*"), `${policy.name}: wildcard action ${a}`);
+        // X-Ray's daemon actions have no resource types: `*` is the only resource they take.
+        if ([...s.Action].sort().join() === [...TRACING_ACTIONS].sort().join()) {
+          assert.equal(s.Resource, ["*"], `${policy.name}: the tracing grant`);
+          continue;
+        }
         for (const r of s.Resource) {
           assert.ok(r.startsWith("arn:"), `${policy.name}: resource ${r} is not an ARN`);
           // Log streams have no names until Lambda creates them: `<log group arn>:*` is the narrowest scope.
@@ -110,6 +116,9 @@ for (const variant of DEPLOY_STACKS) {
       // With a customer key, DynamoDB needs all four for every table caller; SQS needs a subset of them.
       const key = run.config["sluice:kmsKeyArn"];
       if (key) expected[key] = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
+      if (config(run, "tracing") === "true") expected["*"] = [...TRACING_ACTIONS].sort();
+      // The fan-out bus, when the stack publishes: the worker may put events on it, and only on it.
+      if (config(run, "publish") !== "none" && FUNCTION_PERMISSIONS[label].bus.length > 0) expected[one(run, TYPES.bus).state.arn] = [...FUNCTION_PERMISSIONS[label].bus].sort();
       assert.equal(granted, expected, `${label} grants`);
     }
   });
@@ -122,7 +131,8 @@ for (const variant of DEPLOY_STACKS) {
       .flatMap((s) => s.Action);
     const contract = [...FUNCTION_PERMISSIONS.operator.table, ...FUNCTION_PERMISSIONS.operator.queue, ...FUNCTION_PERMISSIONS.operator.dlq, "logs:CreateLogStream", "logs:PutLogEvents"];
     const kms = run.config["sluice:kmsKeyArn"] ? ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"] : [];
-    assert.equal([...new Set(actions)].sort(), [...new Set([...contract, ...kms])].sort());
+    const tracing = config(run, "tracing") === "true" ? TRACING_ACTIONS : [];
+    assert.equal([...new Set(actions)].sort(), [...new Set([...contract, ...kms, ...tracing])].sort());
     assert.not.ok(actions.some((a) => a.includes("*")), "no sqs:* or any wildcard");
     assert.not.ok(actions.some((a) => /Purge|DeleteQueue|SetQueueAttributes|DeleteItem|UpdateItem|Scan/.test(a)), actions.join(", "));
     const dlqArn = one(run, TYPES.queue, "sluice-events-dlq").state.arn;
@@ -199,10 +209,14 @@ for (const variant of DEPLOY_STACKS) {
     assert.ok(Number(env("ingest").SLUICE_LEASE_SECONDS) > functionByLabel(run, "ingest").inputs.timeout, "lease outlives the ingest timeout");
     assert.is(env("ingest").SLUICE_MAX_BODY_BYTES, config(run, "maxBodyBytes"));
     assert.equal(Object.keys(env("worker")).sort(), [
-      "SLUICE_EVENT_RETENTION_DAYS", "SLUICE_FAILURE_MODES", "SLUICE_FAILURE_MODE_REFRESH_SECONDS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME",
-      "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
+      "SLUICE_EVENT_BUS_NAME", "SLUICE_EVENT_RETENTION_DAYS", "SLUICE_FAILURE_MODES", "SLUICE_FAILURE_MODE_REFRESH_SECONDS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LOG_LEVEL",
+      "SLUICE_PUBLISH", "SLUICE_QUEUE_URL", "SLUICE_RETRY_BASE_SECONDS", "SLUICE_RETRY_MAX_SECONDS", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
     ]);
     assert.is(env("worker").SLUICE_EVENT_RETENTION_DAYS, config(run, "eventRetentionDays"));
+    assert.is(env("worker").SLUICE_QUEUE_URL, one(run, TYPES.queue, "sluice-events-queue").state.url, "the worker sets its retried records' visibility on the main queue");
+    assert.is(env("worker").SLUICE_PUBLISH, config(run, "publish"));
+    assert.is(env("worker").SLUICE_RETRY_BASE_SECONDS, config(run, "retryBaseSeconds"));
+    assert.is(env("worker").SLUICE_RETRY_MAX_SECONDS, config(run, "retryMaxSeconds"));
     assert.equal(Object.keys(env("query")).sort(), ["SLUICE_DEMO_SOURCE", "SLUICE_LIST_INDEX", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_VERSION"]);
     assert.equal(Object.keys(env("operator")).sort(), [
       "SLUICE_DLQ_URL", "SLUICE_FAILURE_MODES", "SLUICE_FAILURE_MODE_REFRESH_SECONDS", "SLUICE_LIST_INDEX", "SLUICE_LOG_LEVEL", "SLUICE_QUEUE_URL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_VERSION",

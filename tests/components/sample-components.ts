@@ -4,8 +4,10 @@
 // index.ts in between.
 import type { AlarmSetArgs } from "../../components/alarm-set";
 import { AlarmSet } from "../../components/alarm-set";
+import { EventBus, type EventBusArgs } from "../../components/event-bus";
 import { IdempotentTable, type IdempotentTableArgs } from "../../components/idempotent-table";
 import { IngestApi, type IngestApiArgs } from "../../components/ingest-api";
+import { LogQueries, type LogQueriesArgs } from "../../components/log-queries";
 import { PipelineDashboard, type PipelineDashboardArgs } from "../../components/pipeline-dashboard";
 import { PipelineFunction, type PipelineFunctionArgs } from "../../components/pipeline-function";
 import { QueueWithDlq, type QueueWithDlqArgs } from "../../components/queue-with-dlq";
@@ -17,6 +19,8 @@ export interface SampleTransforms {
   api?: IngestApiArgs["transform"];
   alarms?: AlarmSetArgs["transform"];
   dashboard?: PipelineDashboardArgs["transform"];
+  bus?: EventBusArgs["transform"];
+  queries?: LogQueriesArgs["transform"];
 }
 
 /** The logical names the sample gives its components (the program's own, so names look alike). */
@@ -27,12 +31,15 @@ export const SAMPLE = {
   api: "sluice-api",
   alarms: "sluice-alarms",
   dashboard: "sluice",
+  bus: "sluice-fanout",
+  queries: "sluice",
 } as const;
 
 export function sampleComponents(transforms: SampleTransforms = {}, kmsKeyArn?: string): void {
   const fn = new PipelineFunction<unknown, unknown>(SAMPLE.fn, {
     callbackFactory: () => async () => ({}),
     timeout: 10,
+    tracing: true,
     tags: { project: "sample" },
     transform: transforms.fn,
   });
@@ -49,6 +56,7 @@ export function sampleComponents(transforms: SampleTransforms = {}, kmsKeyArn?: 
     apiId: api.apiId,
     tableName: table.name,
     alarmEmail: "ops@example.com",
+    pipelineStage: "sample",
     kmsKeyArn,
     transform: transforms.alarms,
   });
@@ -59,6 +67,11 @@ export function sampleComponents(transforms: SampleTransforms = {}, kmsKeyArn?: 
     apiId: api.apiId,
     tableName: table.name,
     alarmArns: alarms.alarms.map((a) => a.arn),
+    pipelineStage: "sample",
+    publishing: true,
     transform: transforms.dashboard,
   });
+  const bus = new EventBus(SAMPLE.bus, { tags: { project: "sample" }, transform: transforms.bus });
+  bus.grant(fn, ["events:PutEvents"]);
+  new LogQueries(SAMPLE.queries, { functionLogGroups: [fn.logGroup.name], accessLogGroup: api.accessLogGroup.name, transform: transforms.queries });
 }

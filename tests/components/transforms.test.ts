@@ -24,6 +24,7 @@ const HOOKS: Hook[] = [
   { component: "fn", hook: "role", type: TYPES.role, children: ["sluice-worker-role"], arg: "maxSessionDuration", value: 7200 },
   { component: "fn", hook: "logGroup", type: TYPES.logGroup, children: ["sluice-worker-logs"], arg: "logGroupClass", value: "INFREQUENT_ACCESS" },
   { component: "fn", hook: "logPolicy", type: TYPES.rolePolicy, children: ["sluice-worker-logs-access"], arg: "namePrefix", value: "logs-" },
+  { component: "fn", hook: "tracingPolicy", type: TYPES.rolePolicy, children: ["sluice-worker-xray-tracing"], arg: "namePrefix", value: "xray-" },
   { component: "fn", hook: "function", type: TYPES.fn, children: ["sluice-worker-function"], arg: "description", value: "set by a transform" },
   { component: "table", hook: "table", type: TYPES.table, children: ["sluice-idempotency-table"], arg: "streamEnabled", value: true },
   { component: "table", hook: "grant", type: TYPES.rolePolicy, children: ["sluice-worker-table-read"], arg: "namePrefix", value: "table-" },
@@ -41,6 +42,9 @@ const HOOKS: Hook[] = [
   { component: "alarms", hook: "topic", type: TYPES.topic, children: ["sluice-alarms-topic"], arg: "displayName", value: "Sluice alarms" },
   { component: "alarms", hook: "subscription", type: TYPES.subscription, children: ["sluice-alarms-email"], arg: "endpoint", value: "oncall@example.com" },
   { component: "alarms", hook: "alarm", type: TYPES.alarm, arg: "evaluationPeriods", value: 3 },
+  { component: "bus", hook: "bus", type: TYPES.bus, children: ["sluice-fanout-bus"], arg: "description", value: "set by a transform" },
+  { component: "bus", hook: "grant", type: TYPES.rolePolicy, children: ["sluice-worker-bus-publish"], arg: "namePrefix", value: "bus-" },
+  { component: "queries", hook: "query", type: TYPES.queryDefinition, arg: "queryString", value: "fields @message" },
   { component: "dashboard", hook: "dashboard", type: TYPES.dashboard, children: ["sluice-dashboard"], arg: "name", input: "dashboardName", value: "ops-board" },
 ];
 

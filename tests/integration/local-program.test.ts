@@ -15,7 +15,7 @@ import { cloudEvent, eventually, faultEvent, httpClient, json, TARGET_ENV } from
 
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
 /** Short retries so the restart test's poison message reaches the DLQ in seconds (see run.ts). */
-const FAST = { "sluice:workerTimeoutSeconds": "1", "sluice:batchingWindowSeconds": "0", "sluice:maxReceiveCount": "2", "sluice:testEvents": "true" };
+const FAST = { "sluice:workerTimeoutSeconds": "1", "sluice:batchingWindowSeconds": "0", "sluice:maxReceiveCount": "2", "sluice:retryBaseSeconds": "1", "sluice:retryMaxSeconds": "2", "sluice:testEvents": "true" };
 const quiet = () => {};
 
 function tempDir(prefix: string): string {

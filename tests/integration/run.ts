@@ -13,14 +13,16 @@ import { OUTPUTS_ENV, TARGET_ENV } from "./target";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 /**
- * Config for the local stack under test: short worker timeout (so visibility is 6 s) and few
- * receives before the DLQ, so the retry paths finish in seconds instead of minutes; failure modes
- * honoured within a second.
+ * Config for the local stack under test: short worker timeout (so visibility is 6 s), short
+ * backoff and few receives before the DLQ, so the retry paths finish in seconds instead of
+ * minutes; failure modes honoured within a second.
  */
 export const INTEGRATION_CONFIG: Record<string, string> = {
   "sluice:workerTimeoutSeconds": "1",
   "sluice:batchingWindowSeconds": "0",
   "sluice:maxReceiveCount": "2",
+  "sluice:retryBaseSeconds": "1",
+  "sluice:retryMaxSeconds": "2",
   "sluice:testEvents": "true",
   "sluice:failureModeRefreshSeconds": "1",
 };

@@ -2,7 +2,7 @@
 // function the test scripts, so each Lambda rule is checked deterministically.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { recordsToDelete, SqsPoller, toSqsRecord } from "../../local/sqs/poller";
 import type { InvokeOutcome } from "../../local/lambda/invoke-outcome";
@@ -54,11 +54,11 @@ function failed(timedOut = false): InvokeOutcome {
   return { ok: false, errorType: timedOut ? "Sandbox.Timedout" : "Error", errorMessage: "x", timedOut, requestId: "r", durationMs: 1, coldStart: false };
 }
 
-function poller(q: { url: string; arn: string }, visibility: number, invoke: (e: SQSEvent) => Promise<InvokeOutcome>, over: Partial<ConstructorParameters<typeof SqsPoller>[0]> = {}) {
+/** `_visibility` is the queue's: the poller itself never assumes one. */
+function poller(q: { url: string; arn: string }, _visibility: number, invoke: (e: SQSEvent) => Promise<InvokeOutcome>, over: Partial<ConstructorParameters<typeof SqsPoller>[0]> = {}) {
   return new SqsPoller(
     { logicalName: "m", functionName: "f", queueUrl: q.url, queueArn: q.arn, region: LOCAL_REGION, batchSize: 10, batchingWindowSeconds: 0, reportBatchItemFailures: true, maxConcurrency: 1, enabled: true, ...over },
     { sqs, invoke, log: () => {} },
-    visibility,
   );
 }
 
@@ -96,6 +96,68 @@ test("a Lambda SQS record carries the message, its attributes and the source ARN
   assert.is(r.eventSourceARN, "arn:aws:sqs:us-east-1:123456789012:q");
   assert.is(r.attributes.ApproximateReceiveCount, "2");
   assert.equal(r.messageAttributes.k, { stringValue: "v", stringListValues: [], binaryListValues: [], dataType: "String" });
+  assert.is(r.attributes.AWSTraceHeader, undefined, "no trace header unless the sender set one");
+  const traced = toSqsRecord({ MessageId: "m2", ReceiptHandle: "h", Body: "", Attributes: { AWSTraceHeader: "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1" } }, "arn:aws:sqs:us-east-1:123456789012:q", "us-east-1");
+  assert.is(traced.attributes.AWSTraceHeader, "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
+});
+
+test("a sender's trace header reaches the function's record", async () => {
+  const q = await queuePair(5, 5);
+  const header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+  await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: "t", MessageSystemAttributes: { AWSTraceHeader: { DataType: "String", StringValue: header } } }));
+  const seen: (string | undefined)[] = [];
+  const p = poller(q, 5, async (e) => {
+    seen.push(...e.Records.map((r) => r.attributes.AWSTraceHeader));
+    return ok(null);
+  });
+  p.start();
+  try {
+    await until("the delivery", () => seen.length >= 1);
+  } finally {
+    await p.stop();
+  }
+  assert.equal(seen, [header]);
+});
+
+test("a function that sets a failed message's visibility itself: the SQS twin applies it, and counts no extra receive", async () => {
+  const q = await queuePair(30, 5);
+  await send(q.url, ["backoff"]);
+  const at: { ms: number; count: string }[] = [];
+  const p = poller(q, 30, async (e) => {
+    at.push({ ms: Date.now(), count: e.Records[0].attributes.ApproximateReceiveCount });
+    if (at.length > 1) return ok(null);
+    // What the worker's backoff does: 1 s instead of the queue's 30 s, then a reported failure.
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: q.url, ReceiptHandle: e.Records[0].receiptHandle, VisibilityTimeout: 1 }));
+    return ok({ batchItemFailures: [{ itemIdentifier: e.Records[0].messageId }] });
+  });
+  p.start();
+  try {
+    await until("the second delivery, well before the queue's 30 s", () => at.length >= 2, 10_000);
+  } finally {
+    await p.stop();
+  }
+  assert.equal(at.map((a) => a.count), ["1", "2"], "a visibility change is not a receive");
+});
+
+test("stop makes a held message visible again even when the function hid it longer than the queue would", async () => {
+  const q = await queuePair(1, 5);
+  await send(q.url, ["long"]);
+  let delivered = 0;
+  const p = poller(q, 1, async (e) => {
+    delivered += 1;
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: q.url, ReceiptHandle: e.Records[0].receiptHandle, VisibilityTimeout: 600 }));
+    return failed();
+  });
+  p.start();
+  try {
+    await until("the delivery", () => delivered >= 1);
+    // Past the queue's own 1 s: a poller that assumed that timeout would have forgotten the message.
+    await new Promise((r) => setTimeout(r, 1_500));
+  } finally {
+    await p.stop();
+  }
+  assert.is(delivered, 1, "hidden for the 600 s the function asked");
+  assert.equal(await drain(q.url), ["long"], "visible again for whoever saves the queue");
 });
 
 test("reported failures stay (and reach the DLQ after maxReceiveCount), the rest is deleted", async () => {

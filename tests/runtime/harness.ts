@@ -126,6 +126,9 @@ export function functionEnv(b: Backends, tableName: string, queueUrl: string, ex
     SLUICE_TEST_EVENTS: "on",
     SLUICE_DEMO_SOURCE: "on",
     SLUICE_LOG_LEVEL: process.env.SLUICE_TEST_LOG_LEVEL ?? "silent",
+    // A retried record comes back after 1 s, the visibility the test poller receives with.
+    SLUICE_RETRY_BASE_SECONDS: "1",
+    SLUICE_RETRY_MAX_SECONDS: "1",
     ...extra,
   };
 }
@@ -200,6 +203,8 @@ export type Worker = (event: SQSEvent, context: ReturnType<typeof lambdaContext>
 export interface PollResult {
   delivered: number;
   failed: string[];
+  /** The invocation threw (every record failed): Lambda deletes nothing and counts an error. */
+  invocationFailed?: boolean;
 }
 
 /** Visibility timeout the test poller receives with: what a failed record waits before its retry. */
@@ -219,8 +224,8 @@ export async function pollOnce(b: Backends, queueUrl: string, worker: Worker, op
       WaitTimeSeconds: 0,
       VisibilityTimeout: POLL_VISIBILITY_SECONDS,
       MessageSystemAttributeNames: ["All"],
-      // local-aws-sqs reports ApproximateReceiveCount only under the older parameter name.
-      AttributeNames: ["All"],
+      // local-aws-sqs reads only the older name; AWS takes both.
+      AttributeNames: ["All"] as never,
     }),
   );
   const messages = out.Messages ?? [];
@@ -235,6 +240,7 @@ export async function pollOnce(b: Backends, queueUrl: string, worker: Worker, op
         SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
         SenderId: "local",
         ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+        ...(m.Attributes?.AWSTraceHeader ? { AWSTraceHeader: m.Attributes.AWSTraceHeader } : {}),
       },
       messageAttributes: {},
       md5OfBody: m.MD5OfBody ?? "",
@@ -243,7 +249,13 @@ export async function pollOnce(b: Backends, queueUrl: string, worker: Worker, op
       awsRegion: "us-east-1",
     })),
   };
-  const response = await worker(event, lambdaContext(opts.remainingMs ?? 30_000));
+  let response: SQSBatchResponse;
+  try {
+    response = await worker(event, lambdaContext(opts.remainingMs ?? 30_000));
+  } catch {
+    // A failed invocation: as Lambda does, nothing is deleted and every record comes back.
+    return { delivered: messages.length, failed: messages.map((m) => m.MessageId!), invocationFailed: true };
+  }
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   const done = messages.filter((m) => !failed.has(m.MessageId!));
   if (done.length > 0) {

@@ -10,6 +10,8 @@ import { ENV_NAMES } from "../../runtime/contract/environment";
 import { API_ROUTES } from "../../runtime/contract/routes";
 import { BY_SOURCE_INDEX, FAILED_INDEX, FAILURE_MODE_ITEM_ID, TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "../../runtime/contract/table";
 import { PROBLEM_TYPE_PREFIX } from "../../runtime/contract/problems";
+import { METRICS_NAMESPACE } from "../../runtime/contract/metrics";
+import { FAN_OUT_DETAIL_TYPES } from "../../runtime/contract/fan-out";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SOURCE_DIRS = ["components", "runtime", "local", "cli", "bench"];
@@ -93,6 +95,11 @@ test("the table's attribute and index names are written in runtime/contract/tabl
 
 test("the problem type URN is written in runtime/contract/problems.ts only", () => {
   assert.equal(filesSpelling(new RegExp(escape(PROBLEM_TYPE_PREFIX))), ["runtime/contract/problems.ts"]);
+});
+
+test("the metrics namespace and the fan-out detail types are written in their contract modules only", () => {
+  assert.equal(filesSpelling(new RegExp(`["'\`]${escape(METRICS_NAMESPACE)}["'\`]`)), ["runtime/contract/metrics.ts"]);
+  for (const t of Object.values(FAN_OUT_DETAIL_TYPES)) assert.equal(filesSpelling(new RegExp(escape(t))), ["runtime/contract/fan-out.ts"], t);
 });
 
 test.run();

@@ -8,7 +8,7 @@ import { pathPattern } from "../../runtime/routes";
 import { readSettings } from "../../runtime/settings";
 
 test("environment: the writer's variables read back as the settings written", () => {
-  const written = functionEnvironment("ingest", {
+  const settings = {
     stage: "prod",
     version: "1.2.3",
     tableName: "t",
@@ -16,21 +16,16 @@ test("environment: the writer's variables read back as the settings written", ()
     maxBodyBytes: 1000,
     windowSeconds: 60,
     leaseSeconds: 30,
-    unknownTypes: "reject",
+    unknownTypes: "reject" as const,
     testEvents: true,
     failureModes: true,
     failureModeRefreshSeconds: 3,
-  });
+  };
+  const written = functionEnvironment("ingest", settings);
   assert.is(written.SLUICE_TEST_EVENTS, "on");
   assert.is(written.SLUICE_MAX_BODY_BYTES, "1000");
   const read = readSettings(written, FUNCTION_ENVIRONMENT.ingest.needs);
-  assert.equal(
-    { ...read, logLevel: undefined, demoSource: undefined, retentionDays: undefined, dlqUrl: undefined, listIndex: undefined },
-    {
-      stage: "prod", version: "1.2.3", tableName: "t", queueUrl: "https://sqs/q", maxBodyBytes: 1000, windowSeconds: 60, leaseSeconds: 30, unknownTypes: "reject", testEvents: true,
-      failureModes: true, failureModeRefreshSeconds: 3, logLevel: undefined, demoSource: undefined, retentionDays: undefined, dlqUrl: undefined, listIndex: undefined,
-    },
-  );
+  assert.equal(Object.fromEntries(Object.keys(settings).map((k) => [k, read[k as keyof typeof read]])), settings);
   const query = readSettings(functionEnvironment("query", { stage: "dev", version: "v", tableName: "t", demoSource: false, listIndex: true }));
   assert.equal([query.demoSource, query.listIndex], [false, true]);
   const operator = functionEnvironment("operator", { stage: "dev", version: "v", tableName: "t", queueUrl: "q", dlqUrl: "d", listIndex: false, failureModes: false, failureModeRefreshSeconds: 5 });
@@ -41,12 +36,43 @@ test("environment: the writer's variables read back as the settings written", ()
 
 test("environment: values the program holds (pulumi outputs) pass through; a foreign setting is refused", () => {
   const output = { apply: () => undefined };
-  const env = functionEnvironment("worker", { stage: "dev", version: "v", tableName: output, windowSeconds: 5, retentionDays: 0, unknownTypes: "accept", testEvents: false, failureModes: false, failureModeRefreshSeconds: 5, logLevel: "debug" });
+  const env = functionEnvironment("worker", {
+    stage: "dev",
+    version: "v",
+    tableName: output,
+    queueUrl: output,
+    windowSeconds: 5,
+    retentionDays: 0,
+    unknownTypes: "accept",
+    testEvents: false,
+    failureModes: false,
+    failureModeRefreshSeconds: 5,
+    publish: "all",
+    eventBusName: output,
+    retryBaseSeconds: 2,
+    retryMaxSeconds: 60,
+    logLevel: "debug",
+  });
   assert.is(env.SLUICE_TABLE_NAME, output);
+  assert.is(env.SLUICE_EVENT_BUS_NAME, output);
+  assert.is(env.SLUICE_PUBLISH, "all");
   assert.is(env.SLUICE_LOG_LEVEL, "debug");
   assert.equal(Object.keys(env).sort(), [
-    "SLUICE_EVENT_RETENTION_DAYS", "SLUICE_FAILURE_MODES", "SLUICE_FAILURE_MODE_REFRESH_SECONDS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME",
-    "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
+    "SLUICE_EVENT_BUS_NAME",
+    "SLUICE_EVENT_RETENTION_DAYS",
+    "SLUICE_FAILURE_MODES",
+    "SLUICE_FAILURE_MODE_REFRESH_SECONDS",
+    "SLUICE_IDEMPOTENCY_WINDOW_SECONDS",
+    "SLUICE_LOG_LEVEL",
+    "SLUICE_PUBLISH",
+    "SLUICE_QUEUE_URL",
+    "SLUICE_RETRY_BASE_SECONDS",
+    "SLUICE_RETRY_MAX_SECONDS",
+    "SLUICE_STAGE",
+    "SLUICE_TABLE_NAME",
+    "SLUICE_TEST_EVENTS",
+    "SLUICE_UNKNOWN_TYPES",
+    "SLUICE_VERSION",
   ]);
   // The types forbid it; a program built from untyped config would still be stopped at preview.
   assert.throws(() => functionEnvironment("query", { stage: "dev", version: "v", tableName: "t", demoSource: true, queueUrl: "q" } as never), /query function is not given queueUrl/);

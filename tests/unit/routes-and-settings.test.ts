@@ -46,15 +46,18 @@ test("settings: defaults, flags, and clear failures for miswiring", () => {
 });
 
 test("permissions: least privilege per function", () => {
-  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"], queue: [], dlq: [] });
+  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"], queue: [], dlq: [], bus: [] });
   // Only the operator touches the DLQ, and only with what peeking and moving need: never a wildcard, never a purge.
   for (const [fn, p] of Object.entries(FUNCTION_PERMISSIONS)) if (fn !== "operator") assert.equal(p.dlq, [], fn);
   assert.equal([...FUNCTION_PERMISSIONS.operator.dlq].sort(), ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]);
   assert.not.ok(FUNCTION_PERMISSIONS.operator.table.some((a) => /Delete|Update|Scan|Write/.test(a)), "the operator never changes an event's record");
+  assert.equal(FUNCTION_PERMISSIONS.worker.bus, ["events:PutEvents"], "the worker publishes, nothing else");
+  for (const [fn, p] of Object.entries(FUNCTION_PERMISSIONS)) if (fn !== "worker") assert.equal(p.bus, [], fn);
+  assert.equal(FUNCTION_PERMISSIONS.worker.queue, ["sqs:ChangeMessageVisibility"], "the worker's only own SQS call: a retried record's backoff");
   assert.ok(FUNCTION_PERMISSIONS.ingest.queue.includes("sqs:SendMessage"));
   assert.not.ok(FUNCTION_PERMISSIONS.ingest.table.includes("dynamodb:UpdateItem"));
   assert.not.ok(FUNCTION_PERMISSIONS.worker.table.includes("dynamodb:DeleteItem"));
-  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue, ...p.dlq]) assert.match(a, /^(dynamodb|sqs):[A-Z][A-Za-z]+$/);
+  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue, ...p.dlq, ...p.bus]) assert.match(a, /^(dynamodb|sqs|events):[A-Z][A-Za-z]+$/);
 });
 
 test("conflict decision: reuse beats everything, then replay, then in flight with a short Retry-After", () => {
