@@ -90,6 +90,17 @@ export function classifyFailure(err: unknown): FailureCategory {
   return "PROCESSING";
 }
 
+/**
+ * DynamoDB refused a write for the size of the item itself (400 KB): the one client error on which
+ * the same write can never succeed. Any other client error on a write (a malformed expression, a
+ * wrong attribute type) is our bug or wiring, retried into the DLQ to be redriven once fixed.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items
+ */
+export function itemTooLarge(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown } | null;
+  return e?.name === "ValidationException" && typeof e.message === "string" && /item size (to update )?has exceeded the maximum allowed size/i.test(e.message);
+}
+
 /** A short, log-safe reason for storing with a failed record. */
 export function failureReason(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 500);

@@ -17,7 +17,7 @@ import type { EnvelopeValidator } from "./event-validator";
 import { createEventBridgeClient, createEventBridgePublisher } from "./event-publisher";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, FinalRecord, StoredRecord } from "./event-store";
-import { classifiedError, classifyFailure, failureReason, isRetried } from "./failure-classes";
+import { classifiedError, classifyFailure, failureReason, isRetried, itemTooLarge } from "./failure-classes";
 import type { FailureCategory } from "./failure-classes";
 import { scanJson } from "./json-scan";
 import type { LambdaContextLike } from "./lambda-context";
@@ -160,7 +160,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
       try {
         return await store(finalRecord(m, event, record, { failure, document: true }), m, log);
       } catch (err) {
-        if (classifyFailure(err) !== "PERMANENT") throw err;
+        if (!itemTooLarge(err)) throw err;
         log.error("the failed event could not be stored whole: storing a minimal record", errorSummary(err));
         failure = { category: failure.category, reason: `${failure.reason}; the event itself could not be stored: ${failureReason(err)}`.slice(0, 500) };
       }
@@ -198,7 +198,10 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
         budgetMs,
       );
     } catch (err) {
-      const category = classifyFailure(err);
+      // The table refusing the event's own write for anything but its size is our wiring, not the
+      // event: retried like an access denial, into the DLQ if it stays broken.
+      const classified = classifyFailure(err);
+      const category = storing && classified === "PERMANENT" && !itemTooLarge(err) ? "TRANSIENT" : classified;
       if (isRetried(category)) {
         log.warn("record failed: will be retried", { category, ...errorSummary(err), receiveCount: record.attributes?.ApproximateReceiveCount });
         await noteRetriedFailure(deps.store, m, { category, reason: failureReason(err) }, log);
@@ -207,7 +210,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
       log.warn("record failed: stored as failed", { category, ...errorSummary(err) });
       try {
         // The table refused the event's own write for a reason in the item: the same write would fail again.
-        const documentFits = !(storing && category === "PERMANENT");
+        const documentFits = !(storing && itemTooLarge(err));
         const reason = documentFits ? failureReason(err) : `the event itself could not be stored: ${failureReason(err)}`.slice(0, 500);
         return await storeFailure(m, event, record, { category, reason }, documentFits, log);
       } catch (storeErr) {

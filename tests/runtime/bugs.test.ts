@@ -151,4 +151,27 @@ test("worker: a write the table refuses for the item itself is PERMANENT: a mini
   assert.equal([view.status, view.errorCategory, view.event], ["failed", "PERMANENT", undefined]);
 });
 
+test("worker: any other client error on the event's write (a bad expression, a wrong type) is retried with the event, not a minimal record", async (ctx) => {
+  const p = parts(ctx);
+  const accepted = await ingestWith(ctx, {})(postEvent(cloudEvent()), lambdaContext());
+  const id = json(accepted).id;
+  const wiring = () => dependencyFailure(Object.assign(new Error("Invalid UpdateExpression: Syntax error; token: \"=\""), { name: "ValidationException", $fault: "client", $metadata: { httpStatusCode: 400 } }), "dynamodb");
+  let attempts = 0;
+  const store: EventStore = {
+    ...p.store,
+    complete: async () => {
+      attempts++;
+      throw wiring();
+    },
+  };
+  const worker = makeWorkerHandler({ ...p, store, windowSeconds: 3600, retentionDays: 0 });
+  const poll = await pollOnce(ctx.b, ctx.queueUrl, worker);
+  assert.is(poll.failed.length, 1, "returned to the queue, to reach the DLQ and be redriven once fixed");
+  assert.is(attempts, 1, "no minimal record written instead");
+  const rec = await storedRecord(ctx.b, ctx.table, id);
+  assert.is(rec?.status, "accepted", "the record stays accepted; nothing was stored in place of the event");
+  assert.is(rec?.[ITEM_ATTRIBUTES.retryCategory], "TRANSIENT", "the retried failure is noted for the DLQ preview");
+  assert.match(String(rec?.[ITEM_ATTRIBUTES.retryReason]), /Invalid UpdateExpression/);
+});
+
 test.run();

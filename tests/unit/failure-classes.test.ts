@@ -1,7 +1,7 @@
 // Classification of what a worker record can throw (DESIGN §3.5).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { classifiedError, classifyFailure, failureReason, isRetried } from "../../runtime/failure-classes";
+import { classifiedError, classifyFailure, failureReason, isRetried, itemTooLarge } from "../../runtime/failure-classes";
 
 function awsError(name: string, fault: "client" | "server", status: number, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(name), { name, $fault: fault, $metadata: { httpStatusCode: status }, ...extra });
@@ -42,6 +42,18 @@ test("only TRANSIENT and TIMEOUT are retried", () => {
 test("failure reasons are short and name the error", () => {
   assert.is(failureReason(new RangeError("too far")), "RangeError: too far");
   assert.is(failureReason(new Error("x".repeat(1000))).length, 500);
+});
+
+
+test("only DynamoDB's item-size refusal counts as a write that can never succeed", () => {
+  const validation = (message: string) => Object.assign(new Error(message), { name: "ValidationException" });
+  assert.ok(itemTooLarge(validation("Item size has exceeded the maximum allowed size")));
+  assert.ok(itemTooLarge(validation("Item size to update has exceeded the maximum allowed size")));
+  assert.not.ok(itemTooLarge(validation("Invalid UpdateExpression: Syntax error; token: \"=\"")));
+  assert.not.ok(itemTooLarge(validation("One or more parameter values were invalid: Type mismatch for key pk")));
+  assert.not.ok(itemTooLarge(Object.assign(new Error("Item size has exceeded the maximum allowed size"), { name: "SerializationException" })));
+  assert.not.ok(itemTooLarge(null));
+  assert.not.ok(itemTooLarge("Item size has exceeded the maximum allowed size"));
 });
 
 test.run();
