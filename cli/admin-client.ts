@@ -2,11 +2,12 @@
 // string SigV4 and API Gateway read alike, and one signed request at a time with got's retries
 // (every admin operation is safe to repeat).
 import type { CommonOptions } from "./args";
-import { defaultCredentials, regionOfApiUrl, signedHeaders, staticCredentials, type SigningContext } from "./aws-signing";
+import { signedHeaders, type SigningContext } from "./aws-signing";
 import type { Got } from "./got";
 import { problemReason } from "./outcome";
 import { endpoint, parseJson } from "./send-events";
-import { localOperatorCredentials, resolveTarget, UsageError } from "./target";
+import { signingContextFor } from "./producer-auth";
+import { resolveTarget, UsageError } from "./target";
 
 export interface AdminTarget {
   baseUrl: string;
@@ -17,10 +18,7 @@ export interface AdminTarget {
 export async function resolveAdminTarget(common: CommonOptions, io: { cwd: string; env: NodeJS.ProcessEnv }): Promise<AdminTarget> {
   const opts = { url: common.url, stack: common.stack, outputs: common.outputs, cwd: io.cwd, env: io.env };
   const baseUrl = await resolveTarget(opts);
-  const local = localOperatorCredentials(opts);
-  if (local) return { baseUrl, signing: { region: local.region, credentials: staticCredentials(local), origin: "the local stack's operator credentials" } };
-  const region = regionOfApiUrl(baseUrl) ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1";
-  return { baseUrl, signing: { region, credentials: defaultCredentials(), origin: "your AWS credentials (the SDK's default chain)" } };
+  return { baseUrl, signing: signingContextFor(opts, baseUrl, io.env) };
 }
 
 /**

@@ -20,12 +20,16 @@ export type RouteFeature = "demoSource";
  * Order matters only for readability: the router prefers a literal path over a parameter itself.
  */
 export const API_ROUTES = [
-  { key: "POST /events", name: "postEvent", fn: "ingest", authorization: "none" },
-  { key: "POST /events/batch", name: "postBatch", fn: "ingest", authorization: "none" },
-  // IAM only: a listing hands out ids by source or failure, and each call reads up to a page of
-  // items; GET /events/{id} stays open, its id being the capability.
+  // Producer routes (`sluice:auth`). GET /events/{id} too: a stack that authenticates its writers
+  // must not hand every stored event to anyone, and the 202's Location is followed with the same
+  // credential that wrote it.
+  { key: "POST /events", name: "postEvent", fn: "ingest", authorization: "producer" },
+  { key: "POST /events/batch", name: "postBatch", fn: "ingest", authorization: "producer" },
+  // IAM only, whatever `sluice:auth` says: a listing hands out ids by source or failure (what
+  // GET /events/{id} asks for), and each call reads up to a page of items. It is the operators'
+  // (`sluice events ls`), beside the admin routes.
   { key: "GET /events", name: "listEvents", fn: "query", authorization: "iam" },
-  { key: "GET /events/{id}", name: "getEvent", fn: "query", authorization: "none" },
+  { key: "GET /events/{id}", name: "getEvent", fn: "query", authorization: "producer" },
   { key: "GET /health", name: "health", fn: "query", authorization: "none" },
   // A demo data feed for the quick start; the stack turns it on only outside prod.
   { key: "GET /demo/source", name: "demoSource", fn: "query", feature: "demoSource", authorization: "none" },
