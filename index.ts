@@ -20,9 +20,10 @@ import { functionEnvironment } from "./runtime/contract/environment";
 import { FAILURE_MODE_REFRESH_RANGE } from "./runtime/contract/failure-modes";
 import { PUBLISH_MODES, type PublishMode } from "./runtime/contract/fan-out";
 import { FUNCTION_PERMISSIONS } from "./runtime/contract/permissions";
+import { LOCAL_STACK_CONFIG, readProducerAuth } from "./runtime/contract/producer-auth";
 import { routesByFunction } from "./runtime/contract/routes";
 import type { ServedRoute } from "./runtime/contract/routes";
-import type { ApiRoute } from "./components/ingest-api";
+import type { ApiRoute, ApiRouteAuthorization } from "./components/ingest-api";
 import { ingestFactory } from "./runtime/ingest-handler";
 import { operatorFactory } from "./runtime/operator-handler";
 import { queryFactory } from "./runtime/query-handler";
@@ -59,6 +60,11 @@ const listIndex = config.requireBoolean("listIndex");
 const failureModes = config.requireBoolean("failureModes");
 if (failureModes && (protect || stage === "prod")) throw new Error("sluice:failureModes cannot be true on a protected or prod stack: failure modes are for stacks whose data does not matter");
 const failureModeRefreshSeconds = config.requireNumber("failureModeRefreshSeconds");
+// Producer auth on the event routes (runtime/contract/producer-auth.ts); refused here with the bad key's name.
+const producerAuth = readProducerAuth(
+  { auth: config.get("auth"), authIssuer: config.get("authIssuer"), authAudiences: config.getObject("authAudiences"), authScopes: config.getObject("authScopes"), authLocalJwks: config.get("authLocalJwks") },
+  { local: new pulumi.Config(LOCAL_STACK_CONFIG.namespace).getBoolean(LOCAL_STACK_CONFIG.key) ?? false },
+);
 if (!Number.isInteger(failureModeRefreshSeconds) || failureModeRefreshSeconds < FAILURE_MODE_REFRESH_RANGE.min || failureModeRefreshSeconds > FAILURE_MODE_REFRESH_RANGE.max) {
   throw new Error(`sluice:failureModeRefreshSeconds must be an integer from ${FAILURE_MODE_REFRESH_RANGE.min} to ${FAILURE_MODE_REFRESH_RANGE.max}, got ${failureModeRefreshSeconds}`);
 }
@@ -182,9 +188,12 @@ queue.subscribe(worker, {
 });
 
 // Routes from runtime/contract/routes.ts; the catch-all goes to query, whose router answers 404/405.
-// The admin routes are IAM only. Producer routes admit anyone until producer auth is configured.
+// The admin routes are IAM only; the producer routes follow sluice:auth.
 const routes = routesByFunction({ demoSource });
-const apiRoutes = (served: ServedRoute[]): ApiRoute[] => served.map((r) => ({ key: r.key, authorization: { type: r.authorization === "iam" ? "iam" : "none" } }));
+const producerRoutes: ApiRouteAuthorization =
+  producerAuth.mode === "jwt" ? { type: "jwt", scopes: producerAuth.scopes } : { type: producerAuth.mode };
+const apiRoutes = (served: ServedRoute[]): ApiRoute[] =>
+  served.map((r) => ({ key: r.key, authorization: r.authorization === "producer" ? producerRoutes : { type: r.authorization } }));
 
 const api = new IngestApi("sluice-api", {
   targets: {
@@ -195,6 +204,7 @@ const api = new IngestApi("sluice-api", {
   throttleRateLimit: config.requireNumber("throttleRateLimit"),
   throttleBurstLimit: config.requireNumber("throttleBurstLimit"),
   corsOrigins: config.requireObject<string[]>("corsOrigins"),
+  jwtAuthorizer: producerAuth.mode === "jwt" ? { issuer: producerAuth.issuer, audiences: producerAuth.audiences } : undefined,
   accessLogRetentionDays: logRetentionDays,
   tags,
 });

@@ -3,11 +3,12 @@
 // setting the failure mode) is retried by got; a POST (a redrive or replay run) never is: a run
 // that answered 5xx or no answer may have sent some of its events, so the command says what to do.
 import type { CommonOptions } from "./args";
-import { defaultCredentials, regionOfApiUrl, signedHeaders, staticCredentials, type SigningContext } from "./aws-signing";
+import { signedHeaders, type SigningContext } from "./aws-signing";
 import type { Got } from "./got";
 import { problemReason } from "./outcome";
 import { endpoint, parseJson } from "./send-events";
-import { localOperatorCredentials, resolveTarget, UsageError } from "./target";
+import { signingContextFor } from "./producer-auth";
+import { resolveTarget, UsageError } from "./target";
 
 export interface AdminTarget {
   baseUrl: string;
@@ -18,10 +19,7 @@ export interface AdminTarget {
 export async function resolveAdminTarget(common: CommonOptions, io: { cwd: string; env: NodeJS.ProcessEnv }): Promise<AdminTarget> {
   const opts = { url: common.url, stack: common.stack, outputs: common.outputs, cwd: io.cwd, env: io.env };
   const baseUrl = await resolveTarget(opts);
-  const local = localOperatorCredentials(opts);
-  if (local) return { baseUrl, signing: { region: local.region, credentials: staticCredentials(local), origin: "the local stack's operator credentials" } };
-  const region = regionOfApiUrl(baseUrl) ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? "us-east-1";
-  return { baseUrl, signing: { region, credentials: defaultCredentials(), origin: "your AWS credentials (the SDK's default chain)" } };
+  return { baseUrl, signing: signingContextFor(opts, baseUrl, io.env) };
 }
 
 /**

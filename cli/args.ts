@@ -20,6 +20,10 @@ export interface CommonOptions {
   retries: number;
   /** Per-attempt timeout in ms. */
   timeoutMs: number;
+  /** A bearer token for a jwt stack (send, pull, status). */
+  token?: string;
+  /** Sign requests with SigV4 for an iam stack (send, pull, status). */
+  sigv4?: boolean;
 }
 
 export interface SendingOptions {
@@ -50,6 +54,11 @@ Target (one of):
                             any other name runs \`pulumi stack output --json --stack NAME\`
   --outputs FILE            the outputs file for --stack local
 
+Producer auth (send, pull, status), for a stack with sluice:auth set:
+  --token TOKEN             send "Authorization: Bearer TOKEN" (auth jwt); or set SLUICE_TOKEN
+  --sigv4                   sign each request with SigV4 (auth iam): the local stack's credentials
+                            for --stack local, else your AWS credentials (the SDK's default chain)
+
 Sending (send, pull):
   --batch                   ${routeKey("postBatch")}, ${MAX_BATCH} events per request
   --concurrency N           requests in flight at once (default 8)
@@ -71,7 +80,9 @@ Other:
   -h, --help, --version
 
 ${OPS_USAGE}
-Exit codes: 0 all stored (or valid), 1 something rejected or failed, 2 usage or target error.
+Exit codes: 0 all stored (or valid), 1 something rejected or failed, 2 usage or target error,
+3 the API refused the credentials (401 or 403 from its authorizer: no token, a bad or expired
+one, a missing scope, an unsigned or wrongly signed request); nothing refused so was stored.
 Operations: 0 done as asked, 1 refused, failed or not all done (the summary says what is left),
 2 usage or target error (no credentials, no target).
 `;
@@ -127,6 +138,8 @@ export function parseCommand(argv: string[]): Command {
         where: { type: "string", multiple: true },
         source: { type: "string" },
         strict: { type: "boolean", default: false },
+        token: { type: "string" },
+        sigv4: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
       },
@@ -139,7 +152,8 @@ export function parseCommand(argv: string[]): Command {
   if (v.version) return { name: "version" };
   if (v.help || name === undefined || name === "help") return { name: "help", topic: name === "help" ? rest[0] : name };
 
-  const common = commonOptions(v);
+  const common: CommonOptions = { ...commonOptions(v), token: v.token, sigv4: v.sigv4 === true };
+  if (common.token !== undefined && common.sigv4) throw new UsageError("pass either --token or --sigv4, not both");
   const sending: SendingOptions = {
     batchSize: v.batch ? MAX_BATCH : 1,
     concurrency: positiveInt("--concurrency", v.concurrency, 8),

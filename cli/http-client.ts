@@ -2,6 +2,7 @@
 import { got, type Got, type RequestError } from "./got";
 import { retryDelay, type BackoffPolicy } from "./backoff";
 import type { Logger } from "./log";
+import type { RequestAuthorizer } from "./producer-auth";
 
 /** Status codes worth another try: in flight (409), throttled (429) and server-side trouble. */
 export const RETRY_STATUS_CODES = [409, 429, 500, 502, 503, 504];
@@ -22,6 +23,8 @@ export interface ClientOptions {
   /** Per-attempt timeout in ms; default 15 s. */
   timeoutMs?: number;
   log?: Logger;
+  /** Authenticates each attempt (a bearer token or a fresh SigV4 signature). Default none. */
+  authorize?: RequestAuthorizer;
 }
 
 /** Correlation data that travels with a request into got's retry hooks. */
@@ -37,6 +40,18 @@ export function createClient(opts: ClientOptions = {}): Got {
     throwHttpErrors: false,
     timeout: { request: opts.timeoutMs ?? 15_000 },
     headers: { "user-agent": "sluice-cli" },
+    hooks: {
+      beforeRequest: opts.authorize
+        ? [
+            async (options) => {
+              const body = typeof options.body === "string" ? options.body : undefined;
+              const contentType = options.headers["content-type"];
+              const added = await opts.authorize!({ method: options.method, url: String(options.url), contentType: typeof contentType === "string" ? contentType : undefined, body });
+              for (const [k, v] of Object.entries(added)) options.headers[k.toLowerCase()] = v;
+            },
+          ]
+        : [],
+    },
     retry: {
       limit: opts.retries ?? 5,
       // The server's idempotency makes POST as safe to repeat as GET.

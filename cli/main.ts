@@ -11,8 +11,9 @@ import { createProgress } from "./progress";
 import { defaultSource, fetchRecords, planPull, SourceError } from "./pull";
 import { sendEvents, type PreparedEvent } from "./send-events";
 import { prettyJson } from "./pretty-json";
+import { requestAuthorizer } from "./producer-auth";
 import { fetchStatus } from "./status";
-import { exitCode, renderSummary, summarize, type Dropped, type Summary } from "./summary";
+import { exitCode, refusedCredentials, renderSummary, summarize, type Dropped, type Summary } from "./summary";
 import { resolveTarget, UsageError } from "./target";
 
 export interface Io {
@@ -26,7 +27,7 @@ export interface Io {
 const defaultIo = (): Io => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
 
 function clientFor(common: CommonOptions, io: Io) {
-  return createClient({ retries: common.retries, timeoutMs: common.timeoutMs, log: createLogger(common.verbose, io.stderr) });
+  return createClient({ retries: common.retries, timeoutMs: common.timeoutMs, log: createLogger(common.verbose, io.stderr), authorize: requestAuthorizer(common, io) });
 }
 
 function target(common: CommonOptions, io: Io): Promise<string> {
@@ -120,12 +121,12 @@ async function execute(cmd: Command, io: Io): Promise<number> {
       }
       if (cmd.common.json) io.stdout.write(`${JSON.stringify({ id: cmd.id, httpStatus: answer.httpStatus, reason: answer.reason })}\n`);
       io.stderr.write(`sluice: ${cmd.id}: ${answer.httpStatus === 404 ? "not found" : answer.reason}\n`);
-      return 1;
+      return refusedCredentials(answer.httpStatus) ? 3 : 1;
     }
   }
 }
 
-/** Runs the CLI and returns its exit code: 0 ok, 1 something rejected or failed (or not all done), 2 usage or target error. */
+/** Runs the CLI and returns its exit code: 0 ok, 1 something rejected or failed (or not all done), 2 usage or target error, 3 credentials refused. */
 export async function run(argv: string[], io: Io = defaultIo()): Promise<number> {
   try {
     const ops = parseOpsCommand(argv, commonOptions);

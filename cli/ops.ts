@@ -2,7 +2,7 @@
 // dlq redrive and replay (as many runs of at most 1,000 as the count asks, with progress on a
 // terminal and a summary), failure-mode show|set. Exit codes: 0 done as asked, 1 refused, failed
 // or not all done, 2 usage or target error.
-import { routePath } from "../runtime/contract/routes";
+import { routeIsIamOnly, routePath } from "../runtime/contract/routes";
 import { adminRequest, resolveAdminTarget, type AdminAnswer, type AdminTarget } from "./admin-client";
 import type { CommonOptions } from "./args";
 import { createClient } from "./http-client";
@@ -49,7 +49,7 @@ async function eventsLs(cmd: Extract<OpsCommand, { name: "events-ls" }>, io: Ops
   let cursor: string | undefined;
   do {
     const want = cmd.all ? 100 : Math.min(100, cmd.limit - items.length);
-    const a = await adminRequest(client, target, { method: "GET", path: routePath("listEvents"), query: { ...cmd.selection, limit: want, cursor }, signed: false });
+    const a = await adminRequest(client, target, { method: "GET", path: routePath("listEvents"), query: { ...cmd.selection, limit: want, cursor }, signed: routeIsIamOnly("listEvents") });
     if (a.status !== 200) return refused(io, "events ls", a);
     items.push(...(a.body.items ?? []));
     cursor = a.body.nextCursor;

@@ -30,8 +30,14 @@ export interface Problem {
 }
 
 /** A one-line reason: the problem's slug, its detail, and each validation error with its path. */
-export function problemReason(problem: unknown, httpStatus?: number): string {
+export function problemReason(problem: unknown, httpStatus?: number, challenge?: string): string {
   if (!problem || typeof problem !== "object") return httpStatus ? `HTTP ${httpStatus}` : "no reason given";
+  // API Gateway's own answers are {"message": …}; an authorizer's refusal says why in www-authenticate.
+  const message = (problem as { message?: unknown }).message;
+  if (typeof message === "string" && !("type" in problem)) {
+    const why = challenge ? /error_description="([^"]*)"/.exec(challenge)?.[1] : undefined;
+    return `HTTP ${httpStatus ?? "?"}: ${message}${why ? ` (${why})` : ""}`;
+  }
   const p = problem as Problem;
   const slug = typeof p.type === "string" ? problemSlug(p.type) : p.type;
   const head = [slug ?? p.title ?? (httpStatus ? `HTTP ${httpStatus}` : "problem"), p.detail].filter(Boolean).join(": ");
@@ -60,7 +66,8 @@ export function singleOutcome(answer: HttpAnswer): Pick<ItemResult, "outcome" | 
     const replayed = String(headers["idempotent-replayed"] ?? "").toLowerCase() === "true";
     return { outcome: replayed ? "replayed" : "accepted", id, httpStatus: statusCode };
   }
-  const reason = problemReason(body, statusCode);
+  const challenge = headers["www-authenticate"];
+  const reason = problemReason(body, statusCode, Array.isArray(challenge) ? challenge[0] : challenge);
   return { outcome: isRejection(statusCode) ? "rejected" : "failed", httpStatus: statusCode, reason };
 }
 

@@ -11,5 +11,6 @@ export async function fetchStatus(client: Got, baseUrl: string, id: string): Pro
   const res = await client.get(endpoint(baseUrl, routePath("getEvent", { id })), { responseType: "text", context: { eventId: id } });
   if (res.statusCode === 200) return { found: true, text: res.body };
   const body = parseJson(res.body);
-  return { found: false, httpStatus: res.statusCode, reason: problemReason(body, res.statusCode) };
+  const challenge = res.headers["www-authenticate"];
+  return { found: false, httpStatus: res.statusCode, reason: problemReason(body, res.statusCode, Array.isArray(challenge) ? challenge[0] : challenge) };
 }

@@ -49,8 +49,17 @@ export function summarize(command: string, items: ItemResult[], extra: Partial<P
   };
 }
 
-/** 0 when every event was stored (or valid in a dry run); 1 when any was rejected or failed. */
+/**
+ * A 401 or 403 answer to a producer request: the API's authorizer refused the credentials (the
+ * ingest itself answers neither for an event on /events).
+ */
+export function refusedCredentials(httpStatus: number | undefined): boolean {
+  return httpStatus === 401 || httpStatus === 403;
+}
+
+/** 0 when every event was stored (or valid in a dry run); 1 when any was rejected or failed; 3 when the credentials were refused. */
 export function exitCode(s: Summary, strict = false): number {
+  if (s.items.some((i) => i.outcome === "rejected" && refusedCredentials(i.httpStatus))) return 3;
   if (s.rejected > 0 || s.failed > 0) return 1;
   if (strict && s.dropped > 0) return 1;
   return 0;

@@ -4,14 +4,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SluiceComponent, type CommonArgs } from "./component";
+import { checkJwtAuthorizer, checkRouteArgs, routeAuthorizationArgs, type ApiRouteAuthorization, type JwtAuthorizerArgs } from "./route-authorization";
 import type { Transform } from "./transform";
+import { JWT_IDENTITY_SOURCE } from "../runtime/contract/producer-auth";
 
-/**
- * Who may call a route: anyone who reaches the API (`none`), or a SigV4-signed request whose IAM
- * identity is allowed `execute-api:Invoke` on the route (`iam`, API Gateway's AWS_IAM). One place
- * turns it into the route's arguments (routeAuthorizationArgs), so another kind is one more case.
- */
-export type ApiRouteAuthorization = { type: "none" } | { type: "iam" };
+export type { ApiRouteAuthorization, JwtAuthorizerArgs } from "./route-authorization";
+export { routeAuthorizationArgs } from "./route-authorization";
 
 /** A route key (`"POST /events"`) and who may call it. */
 export interface ApiRoute {
@@ -25,16 +23,6 @@ export interface ApiTarget {
   /** Anything with a function name and invoke ARN (a PipelineFunction or an aws.lambda.Function). */
   function: { functionName: pulumi.Input<string>; invokeArn: pulumi.Input<string> } | aws.lambda.Function;
   routes: (string | ApiRoute)[];
-}
-
-/** The route arguments that say who may call it. */
-export function routeAuthorizationArgs(authorization: ApiRouteAuthorization = { type: "none" }): Pick<aws.apigatewayv2.RouteArgs, "authorizationType"> {
-  switch (authorization.type) {
-    case "none":
-      return { authorizationType: "NONE" };
-    case "iam":
-      return { authorizationType: "AWS_IAM" };
-  }
 }
 
 /**
@@ -63,6 +51,8 @@ export interface IngestApiArgs extends Omit<CommonArgs, "kmsKeyArn"> {
   corsOrigins?: pulumi.Input<pulumi.Input<string>[]>;
   /** Days the access log group keeps logs. Default 14. */
   accessLogRetentionDays?: pulumi.Input<number>;
+  /** The API's JWT authorizer, for routes with `{ type: "jwt" }` authorization. Default none. */
+  jwtAuthorizer?: JwtAuthorizerArgs;
   /** Per-child escape hatch for what these args do not cover. Default none. */
   transform?: {
     api?: Transform<aws.apigatewayv2.ApiArgs>;
@@ -71,6 +61,7 @@ export interface IngestApiArgs extends Omit<CommonArgs, "kmsKeyArn"> {
     permission?: Transform<aws.lambda.PermissionArgs>;
     accessLogGroup?: Transform<aws.cloudwatch.LogGroupArgs>;
     stage?: Transform<aws.apigatewayv2.StageArgs>;
+    authorizer?: Transform<aws.apigatewayv2.AuthorizerArgs>;
   };
 }
 
@@ -114,6 +105,8 @@ export class IngestApi extends SluiceComponent {
   public readonly stage: aws.apigatewayv2.Stage;
   public readonly accessLogGroup: aws.cloudwatch.LogGroup;
   public readonly routes: aws.apigatewayv2.Route[] = [];
+  /** The JWT authorizer, when `jwtAuthorizer` is given. */
+  public readonly authorizer?: aws.apigatewayv2.Authorizer;
   /** Base URL of the API (the `$default` stage is served at the root). */
   public readonly url: pulumi.Output<string>;
   public readonly apiId: pulumi.Output<string>;
@@ -141,6 +134,18 @@ export class IngestApi extends SluiceComponent {
       { protocolType: "HTTP", description: `Sluice ingest API (${pulumi.getStack()})`, corsConfiguration: cors, tags },
     );
     this.api = new aws.apigatewayv2.Api(apiName, apiArgs, apiOpts);
+
+    if (args.jwtAuthorizer) {
+      checkJwtAuthorizer(args.jwtAuthorizer);
+      const [authName, authArgs, authOpts] = this.child<aws.apigatewayv2.AuthorizerArgs>(`${name}-jwt-authorizer`, t.authorizer, {
+        apiId: this.api.id,
+        authorizerType: "JWT",
+        identitySources: [JWT_IDENTITY_SOURCE],
+        jwtConfiguration: { issuer: args.jwtAuthorizer.issuer, audiences: args.jwtAuthorizer.audiences },
+        name: this.physicalName("apiAuthorizer", { name: `${name}-jwt` }),
+      });
+      this.authorizer = new aws.apigatewayv2.Authorizer(authName, authArgs, authOpts);
+    }
 
     const seen = new Set<string>();
     for (const [key, target] of Object.entries(args.targets)) {
@@ -170,8 +175,9 @@ export class IngestApi extends SluiceComponent {
         const [routeName, routeArgs, routeOpts] = this.child<aws.apigatewayv2.RouteArgs>(
           `${name}-route-${routeSlug(routeKey)}`,
           t.route,
-          { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}`, ...routeAuthorizationArgs(authorization) },
+          { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}`, ...routeAuthorizationArgs(authorization, this.authorizer?.id) },
         );
+        checkRouteArgs(routeKey, routeArgs);
         this.routes.push(new aws.apigatewayv2.Route(routeName, routeArgs, routeOpts));
       }
     }

@@ -15,6 +15,7 @@ import * as crypto from "node:crypto";
  * - EventBridge CreateEventBus, Name: 1–256 characters.
  * - CloudWatch PutMetricAlarm, AlarmName: 1–255 characters.
  * - CloudWatch Logs PutQueryDefinition, name: 1–255 characters (a `/` makes a folder in the console).
+ * - API Gateway V2 CreateAuthorizer, Name: 1–128 characters.
  */
 export const NAME_LIMITS = {
   queue: 80,
@@ -28,6 +29,7 @@ export const NAME_LIMITS = {
   eventBus: 256,
   alarm: 255,
   queryDefinition: 255,
+  apiAuthorizer: 128,
 } as const;
 
 export type NameKind = keyof typeof NAME_LIMITS;

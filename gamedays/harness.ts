@@ -11,7 +11,7 @@ import { runCli, type CliRun } from "../tests/cli/run-cli";
 export const ROOT = path.resolve(__dirname, "..");
 
 /** The config every gameday stack runs with: retries and the DLQ in seconds, modes honoured within 1 s. */
-export const GAMEDAY_CONFIG = ["workerTimeoutSeconds=1", "batchingWindowSeconds=0", "maxReceiveCount=2", "failureModeRefreshSeconds=1"];
+export const GAMEDAY_CONFIG = ["workerTimeoutSeconds=1", "batchingWindowSeconds=0", "maxReceiveCount=2", "failureModeRefreshSeconds=1", "retryBaseSeconds=1", "retryMaxSeconds=2"];
 
 export interface Gameday {
   /** The API's base URL. */

@@ -18,6 +18,7 @@ import { PROJECT_DIR } from "./program/project";
 import type { ProgramRun } from "./program/resource-record";
 import { runProgram } from "./program/run-program";
 import { createTwinRegistry } from "./twin-registry";
+import { localStackConfigEntry } from "../runtime/contract/producer-auth";
 import type { TwinModule } from "./twin-module";
 
 import type { BusFault } from "./eventbridge/bus-server";
@@ -150,7 +151,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // The data dir and the port are ours now: a stale outputs file of an earlier run must not
     // say "ready" while this one starts.
     if (outputsFile) removeOutputsFile(outputsFile);
-    const declared = await runProgram({ stack, config: opts.config, projectDir, onResource: (args, state) => registry.declare(args, state) });
+    // The program learns it runs locally (a loopback JWT issuer is then allowed), never from a stack file.
+    const declared = await runProgram({ stack, config: { ...opts.config, ...localStackConfigEntry() }, projectDir, onResource: (args, state) => registry.declare(args, state) });
     const run = opts.transformProgram ? opts.transformProgram(declared) : declared;
     for (const m of registry.modules) await m.create?.(run);
     for (const m of registry.modules) m.start?.();

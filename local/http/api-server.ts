@@ -13,11 +13,14 @@ import { buildEventV2, toHttpResult } from "./payload-v2";
 import { matchRoute, type RouteDef } from "./routes";
 import { StageThrottle, type Throttle } from "./throttle";
 import type { IamRouteAuthorizer } from "./iam-authorizer";
+import type { JwtRoute, JwtRouteAuthorizer } from "./jwt-authorizer";
 
 export interface RouteTarget {
   functionName: string;
-  /** The route's authorizationType: AWS_IAM routes admit only callers `authorizeIam` accepts. */
+  /** The route's authorizationType: AWS_IAM routes admit only callers `authorizeIam` accepts, JWT routes tokens `authorizeJwt` accepts. */
   authorizationType?: string;
+  /** A JWT route's authorizer and scopes; a JWT route without one admits nobody. */
+  jwt?: JwtRoute;
   invoke(event: unknown, requestId: string): Promise<InvokeOutcome>;
   /** The integration's timeout in ms (its timeoutMilliseconds). Default and most: 30 s. */
   timeoutMs?: number;
@@ -38,6 +41,8 @@ export interface ApiSpec {
   accessLogFormat?: string;
   /** Checks an AWS_IAM route's caller (iam-authorizer.ts); without one, such a route admits nobody. */
   authorizeIam?: IamRouteAuthorizer;
+  /** Checks a JWT route's bearer token (jwt-authorizer.ts). */
+  authorizeJwt?: JwtRouteAuthorizer;
 }
 
 export interface ApiServer {
@@ -70,6 +75,11 @@ function withIntegrationTimeout(invocation: Promise<InvokeOutcome>, ms: number):
 /** An AWS_IAM route with nothing to check its callers: closed, never open. */
 function forbiddenWithoutAuthorizer(): GatewayResponse {
   return { statusCode: 403, headers: { "content-type": "application/json", "x-amzn-errortype": "MissingAuthenticationTokenException" }, body: Buffer.from(JSON.stringify({ message: "Missing Authentication Token" })) };
+}
+
+/** A JWT route whose authorizer is not in the program: closed, never open. */
+function unauthorizedWithoutAuthorizer(): GatewayResponse {
+  return { statusCode: 401, headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify({ message: "Unauthorized" })) };
 }
 
 function sourceIpOf(req: http.IncomingMessage): string {
@@ -106,6 +116,10 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
       const decision = spec.authorizeIam?.({ method, url, headers: req.headers, body }, { apiId: spec.apiId, stage: spec.stage, method, path });
       if (!decision?.ok) return { routeKey, integration: {}, gatewayError: "Forbidden", out: decision?.answer ?? forbiddenWithoutAuthorizer() };
       authorizer = { iam: decision.identity };
+    } else if (target.authorizationType === "JWT") {
+      const decision = target.jwt && spec.authorizeJwt ? await spec.authorizeJwt(req.headers, target.jwt) : undefined;
+      if (!decision?.ok) return { routeKey, integration: {}, gatewayError: "Unauthorized", out: decision?.answer ?? unauthorizedWithoutAuthorizer() };
+      authorizer = decision.authorizer;
     }
     const event = buildEventV2(
       { method, url, rawHeaders: req.rawHeaders, body, sourceIp: sourceIpOf(req) || "127.0.0.1" },

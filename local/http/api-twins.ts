@@ -10,6 +10,8 @@ import type { TwinContext, TwinModule } from "../twin-module";
 import type { IamGateConfig } from "../iam/iam-gate";
 import { startHttpApi, type ApiServer, type ApiSpec, type RouteTarget } from "./api-server";
 import { createIamRouteAuthorizer } from "./iam-authorizer";
+import { createJwtRouteAuthorizer } from "./jwt-authorizer";
+import { jwtRouteOf, producerJwks } from "./jwt-routes";
 import type { RouteDef } from "./routes";
 
 export interface ApiTwins extends TwinModule {
@@ -37,10 +39,12 @@ function applyStage(spec: ApiSpec, stage: ResourceRecord): void {
 
 export function apiTwins(ctx: TwinContext, deps: { functions: FunctionTwins; port: number; iam: { config(): IamGateConfig } }): ApiTwins {
   const authorizeIam = createIamRouteAuthorizer(() => deps.iam.config());
+  let jwks = producerJwks(undefined, ctx.projectDir);
+  const authorizeJwt = createJwtRouteAuthorizer({ jwks: (issuer) => jwks(issuer), log: ctx.log });
   const servers: LocalApi[] = [];
   const byName = new Map<string, LocalApi>();
   const listen = async (port: number): Promise<LocalApi> => {
-    const spec: ApiSpec = { apiId: "", stage: "$default", accountId: LOCAL_ACCOUNT_ID, routes: [], authorizeIam };
+    const spec: ApiSpec = { apiId: "", stage: "$default", accountId: LOCAL_ACCOUNT_ID, routes: [], authorizeIam, authorizeJwt };
     const entry = { server: await startHttpApi(spec, { port, metrics: ctx.metrics.api, log: ctx.log }), spec };
     servers.push(entry);
     return entry;
@@ -68,6 +72,7 @@ export function apiTwins(ctx: TwinContext, deps: { functions: FunctionTwins; por
         target: {
           functionName: name,
           authorizationType: route.inputs.authorizationType === undefined ? undefined : String(route.inputs.authorizationType),
+          jwt: jwtRouteOf(run, route),
           timeoutMs: integration.inputs.timeoutMilliseconds === undefined ? undefined : num(integration.inputs.timeoutMilliseconds, 30_000),
           invoke: allowed
             ? (event, requestId) => fn.host.invoke(event, requestId)
@@ -81,7 +86,8 @@ export function apiTwins(ctx: TwinContext, deps: { functions: FunctionTwins; por
   return {
     emulates: {
       "aws:apigatewayv2/api:Api": "HTTP server",
-      "aws:apigatewayv2/route:Route": "HTTP route (AWS_IAM ones: SigV4 checked)",
+      "aws:apigatewayv2/route:Route": "HTTP route (AWS_IAM ones: SigV4 checked; JWT ones: token checked)",
+      "aws:apigatewayv2/authorizer:Authorizer": "JWT authorizer (issuer, audiences; keys from the issuer or sluice:authLocalJwks)",
       "aws:apigatewayv2/integration:Integration": "Lambda proxy integration",
       "aws:apigatewayv2/stage:Stage": "throttling and access log",
       "aws:lambda/permission:Permission": "checked: API may invoke",
@@ -99,6 +105,7 @@ export function apiTwins(ctx: TwinContext, deps: { functions: FunctionTwins; por
       return { apiEndpoint: entry.server.url };
     },
     async create(run) {
+      jwks = producerJwks(run.config, ctx.projectDir);
       // A program without an API needs no server on the stack's port.
       if (byName.size === 0) await Promise.all(servers.splice(0).map(({ server }) => server.close()));
       for (const [apiName, entry] of byName) {

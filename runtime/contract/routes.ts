@@ -20,10 +20,16 @@ export type RouteFeature = "demoSource";
  * Order matters only for readability: the router prefers a literal path over a parameter itself.
  */
 export const API_ROUTES = [
-  { key: "POST /events", name: "postEvent", fn: "ingest", authorization: "none" },
-  { key: "POST /events/batch", name: "postBatch", fn: "ingest", authorization: "none" },
-  { key: "GET /events", name: "listEvents", fn: "query", authorization: "none" },
-  { key: "GET /events/{id}", name: "getEvent", fn: "query", authorization: "none" },
+  // Producer routes (`sluice:auth`). GET /events/{id} too: a stack that authenticates its writers
+  // must not hand every stored event to anyone, and the 202's Location is followed with the same
+  // credential that wrote it.
+  { key: "POST /events", name: "postEvent", fn: "ingest", authorization: "producer" },
+  { key: "POST /events/batch", name: "postBatch", fn: "ingest", authorization: "producer" },
+  // IAM only, whatever `sluice:auth` says: a listing hands out ids by source or failure (what
+  // GET /events/{id} asks for), and each call reads up to a page of items. It is the operators'
+  // (`sluice events ls`), beside the admin routes.
+  { key: "GET /events", name: "listEvents", fn: "query", authorization: "iam" },
+  { key: "GET /events/{id}", name: "getEvent", fn: "query", authorization: "producer" },
   { key: "GET /health", name: "health", fn: "query", authorization: "none" },
   // A demo data feed for the quick start; the stack turns it on only outside prod.
   { key: "GET /demo/source", name: "demoSource", fn: "query", feature: "demoSource", authorization: "none" },
@@ -78,6 +84,11 @@ export function routeKey(name: RouteName): string {
   const route = API_ROUTES.find((r) => r.name === name);
   if (!route) throw new Error(`no route named ${name}`);
   return route.key;
+}
+
+/** Whether API Gateway takes only SigV4-signed callers on the route (its authorizationType AWS_IAM). */
+export function routeIsIamOnly(name: RouteName): boolean {
+  return API_ROUTES.some((r) => r.name === name && r.authorization === "iam");
 }
 
 /** The path of a route with its parameters filled in and encoded: `routePath("getEvent", { id })`. */

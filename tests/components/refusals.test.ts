@@ -1,8 +1,6 @@
 // Config a real deploy would fail on or silently regret is refused before anything is created, with
 // a message that names the config key: first each rule on its own, then the program refusing the
 // stack configs that once shipped (prod's placeholder alarm email, its 14-day main queue).
-import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { alarmMetricArgs, checkAlarmShape } from "../../components/alarm-metric";
@@ -11,6 +9,7 @@ import { checkPublishedDimensions } from "../../components/metric-dimensions";
 import { checkDlqRetention, checkMappingConcurrency, checkOutlastsCalls, checkReservedConcurrency } from "../../components/sizing";
 import { buildStatements } from "../../components/key-policy";
 import { PROD_SETUP } from "./stacks";
+import { runRefused } from "./refused";
 
 const rules = suite("deploy rules");
 
@@ -98,26 +97,6 @@ rules("key policy statements merge roles per service and never repeat a Sid", ()
 });
 
 rules.run();
-
-const ROOT = path.resolve(__dirname, "../..");
-
-/** Runs the program for `stack` in a fresh process (a refusal midway leaves the mock monitor half-built). */
-function runRefused(stack: string, config: Record<string, string>): Promise<{ status: number | null; output: string }> {
-  const script =
-    `require(${JSON.stringify(path.join(ROOT, "local/program/run-program"))}).runProgram({ stack: ${JSON.stringify(stack)}, config: ${JSON.stringify(config)} })` +
-    `.then(() => process.exit(0), (e) => { console.error("REFUSED: " + (e && e.message)); process.exit(1); });`;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["-r", "tsx/cjs", "-e", script], { cwd: ROOT });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, output });
-    });
-  });
-}
 
 const program = suite("the program refuses what once shipped");
 

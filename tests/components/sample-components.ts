@@ -48,7 +48,7 @@ export function sampleComponents(transforms: SampleTransforms = {}, kmsKeyArn?: 
   const queue = new QueueWithDlq(SAMPLE.queue, { consumerTimeoutSeconds: 10, kmsKeyArn, transform: transforms.queue });
   queue.grant(fn, ["sqs:SendMessage"]);
   queue.subscribe(fn);
-  const api = new IngestApi(SAMPLE.api, { targets: { fn: { function: fn, routes: ["POST /things"] } }, transform: transforms.api });
+  const api = new IngestApi(SAMPLE.api, { targets: { fn: { function: fn, routes: ["POST /things"] } }, jwtAuthorizer: { issuer: "https://issuer.example.com/pool", audiences: ["things"] }, transform: transforms.api });
   const alarms = new AlarmSet(SAMPLE.alarms, {
     functions: [{ label: "fn", functionName: fn.functionName, timeoutSeconds: 10 }],
     queueName: queue.queueName,

@@ -37,6 +37,7 @@ const HOOKS: Hook[] = [
   { component: "api", hook: "route", type: TYPES.route, children: ["sluice-api-route-post-things"], arg: "authorizationType", value: "AWS_IAM" },
   { component: "api", hook: "permission", type: TYPES.permission, children: ["sluice-api-fn-permission"], arg: "statementId", value: "from-a-transform" },
   { component: "api", hook: "accessLogGroup", type: TYPES.logGroup, children: ["sluice-api-access-logs"], arg: "retentionInDays", value: 3 },
+  { component: "api", hook: "authorizer", type: "aws:apigatewayv2/authorizer:Authorizer", children: ["sluice-api-jwt-authorizer"], arg: "name", value: "from-a-transform" },
   { component: "api", hook: "stage", type: TYPES.stage, children: ["sluice-api-stage"], arg: "description", value: "set by a transform" },
   { component: "alarms", hook: "topic", type: TYPES.topic, children: ["sluice-alarms-topic"], arg: "displayName", value: "Sluice alarms" },
   { component: "alarms", hook: "subscription", type: TYPES.subscription, children: ["sluice-alarms-email"], arg: "endpoint", value: "oncall@example.com" },

@@ -25,6 +25,9 @@ async function status(id: string): Promise<Record<string, any>> {
   return json(r);
 }
 
+/** GET /events, IAM only: signed like the admin routes. */
+const list = (query: Record<string, string | number | undefined>) => call("listEvents", { query });
+
 async function preview(query: Record<string, string | number>): Promise<Record<string, any>> {
   const a = await call("dlqPreview", { query });
   assert.is(a.status, 200, JSON.stringify(a.body));
@@ -91,8 +94,8 @@ if (!LOCAL) {
       await setFailureMode("poison_payload", { category: "PROCESSING" });
       const failed = await Promise.all(Array.from({ length: 5 }, () => post(cloudEvent({ source: replaySource, type: "it.ops.replay" }))));
       for (const id of failed) await eventually(`${id} stored as failed`, async () => ((await status(id)).status === "failed" ? true : undefined), 30_000);
-      const listedFailed = await api.get("events", { searchParams: { status: "failed", category: "PROCESSING", source: replaySource } });
-      assert.equal(json(listedFailed).items.map((i: any) => i.id).sort(), [...failed].sort(), "the failed index finds them");
+      const listedFailed = await list({ status: "failed", category: "PROCESSING", source: replaySource });
+      assert.equal(listedFailed.body.items.map((i: any) => i.id).sort(), [...failed].sort(), "the failed index finds them");
       await setFailureMode("none");
       const dry = await call("replay", { body: { source: replaySource, status: "failed", category: "PROCESSING", dryRun: true } });
       assert.equal([dry.status, dry.body.wouldReplay, dry.body.complete], [200, 5, true], JSON.stringify(dry.body));
@@ -103,10 +106,10 @@ if (!LOCAL) {
         assert.equal([view.errorCategory, view.errorReason], [undefined, undefined]);
       }
       // One record per key: the listing by source holds each id once, processed, with both attempts counted.
-      const all = json(await api.get("events", { searchParams: { source: replaySource } })).items;
+      const all = (await list({ source: replaySource })).body.items;
       assert.equal(all.map((i: any) => i.id).sort(), [...failed].sort());
       assert.ok(all.every((i: any) => i.status === "processed" && i.attempts === 2), JSON.stringify(all));
-      assert.equal(json(await api.get("events", { searchParams: { status: "failed", source: replaySource } })).items, [], "out of the failed index");
+      assert.equal((await list({ status: "failed", source: replaySource })).body.items, [], "out of the failed index");
       // A second replay of failed events finds none: replaying is safe to repeat.
       const again = await call("replay", { body: { source: replaySource, status: "failed" } });
       assert.equal([again.body.replayed, again.body.selected], [0, 0]);
@@ -122,7 +125,7 @@ test("listing by source and time returns exactly the events sent in that window,
   const source = `/it/list/${unique()}`;
   const ids: string[] = [];
   for (let i = 0; i < 9; i++) ids.push(await post(cloudEvent({ source, id: `list-${i}` })));
-  const everything = json(await api.get("events", { searchParams: { source, limit: 100 } }));
+  const everything = (await list({ source, limit: 100 })).body;
   assert.equal(everything.items.map((e: any) => e.id), ids, "all nine, in the order they were received");
   assert.is(everything.nextCursor, undefined);
   // The window: from the 3rd event's receipt (inclusive) to the 8th's (exclusive).
@@ -131,9 +134,9 @@ test("listing by source and time returns exactly the events sent in that window,
   const pages: string[][] = [];
   let cursor: string | undefined;
   do {
-    const res = await api.get("events", { searchParams: { source, since, until, limit: 2, ...(cursor ? { cursor } : {}) } });
-    assert.is(res.statusCode, 200, res.body);
-    const body = json(res);
+    const res = await list({ source, since, until, limit: 2, ...(cursor ? { cursor } : {}) });
+    assert.is(res.status, 200, JSON.stringify(res.body));
+    const body = res.body;
     pages.push(body.items.map((e: any) => e.id));
     cursor = body.nextCursor;
     assert.ok(pages.length < 10, "the listing ends");
@@ -142,22 +145,24 @@ test("listing by source and time returns exactly the events sent in that window,
   assert.equal(pages.flat(), ids.slice(2, 7));
 
   // A cursor is opaque and checked: a tampered one, or one from another query, is a 400.
-  const first = json(await api.get("events", { searchParams: { source, limit: 2 } }));
+  const first = (await list({ source, limit: 2 })).body;
   const tampered = first.nextCursor.slice(0, -2) + (first.nextCursor.endsWith("A") ? "BB" : "AA");
   for (const [what, params] of [
     ["tampered", { source, limit: "2", cursor: tampered }],
     ["another query's", { source: `${source}/other`, limit: "2", cursor: first.nextCursor }],
     ["not base64url", { source, cursor: "not a cursor!" }],
   ] as const) {
-    const res = await api.get("events", { searchParams: params });
-    assert.is(res.statusCode, 400, `${what}: ${res.body}`);
-    assert.is(json(res).type, "urn:sluice:problem:invalid-query");
+    const res = await list(params);
+    assert.is(res.status, 400, `${what}: ${JSON.stringify(res.body)}`);
+    assert.is(res.body.type, "urn:sluice:problem:invalid-query");
   }
-  const bad = await api.get("events", { searchParams: { source, limit: "0", colour: "red" } });
-  assert.is(bad.statusCode, 400);
-  assert.equal(json(bad).errors.map((e: any) => e.path).sort(), ["colour", "limit"]);
-  const noSource = await api.get("events");
-  assert.is(noSource.statusCode, 400, "a listing needs a source or status=failed");
+  const bad = await list({ source, limit: "0", colour: "red" });
+  assert.is(bad.status, 400);
+  assert.equal(bad.body.errors.map((e: any) => e.path).sort(), ["colour", "limit"]);
+  const noSource = await list({});
+  assert.is(noSource.status, 400, "a listing needs a source or status=failed");
+  const unsigned = await call("listEvents", { query: { source }, unsigned: true });
+  assert.equal([unsigned.status, unsigned.body], [403, { message: "Missing Authentication Token" }], "the listing is IAM only");
 });
 
 test.run();

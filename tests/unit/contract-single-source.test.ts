@@ -16,8 +16,8 @@ import { FAN_OUT_DETAIL_TYPES } from "../../runtime/contract/fan-out";
 const ROOT = path.resolve(__dirname, "../..");
 const SOURCE_DIRS = ["components", "runtime", "local", "cli", "bench"];
 
-/** The CLI's own variable (its default target), read only by the CLI: not a function's setting. */
-const CLI_VARIABLES = ["SLUICE_URL"];
+/** The CLI's own variables (its default target, a bearer token), read only by the CLI: not function settings. */
+const CLI_VARIABLES = ["SLUICE_URL", "SLUICE_TOKEN"];
 
 function listSources(): string[] {
   const out = ["index.ts"];
