@@ -11,6 +11,8 @@ import * as path from "node:path";
 import { startLocalStack, type LocalStack, type RecordedEvent } from "../../local/stack";
 import { LOCAL_ENDPOINTS_KEY } from "../../local/outputs-file";
 import { cloudEvent, eventually, httpClient, json, TARGET_ENV } from "./target";
+import { signedHeaders, staticCredentials } from "../../cli/aws-signing";
+import { queryString } from "../../cli/admin-client";
 
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
 /** Short retries with room for a few failed publishes before the DLQ. */
@@ -39,7 +41,11 @@ if (deployed) {
     try {
       const outputsFile = path.join(tmp, "outputs.json");
       stack = await startLocalStack({ stack: "dev", port: 0, dataDir: path.join(tmp, "data"), outputsFile, config: CONFIG, log: (l) => lines.push(l) });
-      const endpoints = JSON.parse(fs.readFileSync(outputsFile, "utf8"))[LOCAL_ENDPOINTS_KEY] as { eventbridge: string; eventbridgeEvents: string };
+      const endpoints = JSON.parse(fs.readFileSync(outputsFile, "utf8"))[LOCAL_ENDPOINTS_KEY] as {
+        eventbridge: string;
+        eventbridgeEvents: string;
+        operator: { accessKeyId: string; secretAccessKey: string; region: string };
+      };
       const api = httpClient(stack.apiUrl);
       const control = httpClient(endpoints.eventbridge);
       const busEvents = async () => json<{ events: RecordedEvent[] }>(await control.get("_sluice/events")).events;
@@ -112,7 +118,10 @@ if (deployed) {
       const listed = new Map<string, number>();
       let cursor: string | undefined;
       do {
-        const page = await api.get(`events?source=${encodeURIComponent(String(cloudEvent().source))}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+        // The listing is IAM only: signed with the local stack's operator credentials.
+        const url = `${stack.apiUrl.replace(/\/$/, "")}/events${queryString({ source: String(cloudEvent().source), limit: 100, cursor })}`;
+        const headers = await signedHeaders({ method: "GET", url, headers: {} }, { region: endpoints.operator.region, credentials: staticCredentials(endpoints.operator), origin: "local operator" });
+        const page = await httpClient(stack.apiUrl)(url, { prefixUrl: "", method: "GET", headers });
         assert.is(page.statusCode, 200, page.body);
         for (const item of json(page).items as { id: string; attempts: number }[]) listed.set(item.id, item.attempts);
         cursor = json(page).nextCursor;
