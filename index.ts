@@ -9,16 +9,18 @@ import { IngestApi } from "./components/ingest-api";
 import { PipelineDashboard } from "./components/pipeline-dashboard";
 import { PipelineFunction } from "./components/pipeline-function";
 import { QueueWithDlq } from "./components/queue-with-dlq";
+import { SourceSecrets } from "./components/source-secrets";
 import { dynamoOperationOf } from "./components/metric-dimensions";
 import { alarmEmailFor } from "./components/alarm-email";
 import { checkOutlastsCalls, leaseSecondsFor } from "./components/sizing";
 import { CALL_DEADLINE_MS } from "./runtime/aws-clients";
 import { functionEnvironment } from "./runtime/contract/environment";
 import { FUNCTION_PERMISSIONS } from "./runtime/contract/permissions";
-import { routeKeysByFunction } from "./runtime/contract/routes";
+import { routeKeysByFunction, routePath, sourceRouteKey } from "./runtime/contract/routes";
 import { ingestFactory } from "./runtime/ingest-handler";
 import { queryFactory } from "./runtime/query-handler";
 import { workerFactory } from "./runtime/worker-handler";
+import { checkSourcesFit, needsSecrets, parseSources, parseSourceSecrets, sourcesEnvironment } from "./runtime/sources/source-config";
 import { version } from "./package.json";
 
 const config = new pulumi.Config();
@@ -40,6 +42,12 @@ const testEvents = config.requireBoolean("testEvents");
 const protect = config.requireBoolean("protect");
 // A protected stack must say where its alarms go (components/alarm-email.ts).
 const alarmEmail = alarmEmailFor({ alarmEmail: config.get("alarmEmail"), protect });
+// Sources (POST /sources/{name}) and their signing secrets, checked before anything is declared;
+// the secrets are only ever handled as a secret Output.
+const sources = parseSources(config.getObject<unknown>("sources"));
+const sourceSecretValues = parseSourceSecrets(config.getObject<unknown>("sourceSecrets"), sources);
+const throttleRateLimit = config.requireNumber("throttleRateLimit");
+checkSourcesFit(sources, throttleRateLimit);
 // Ingest: lease write, send, and the lease's compensation after a failed send. Query: one read.
 checkOutlastsCalls("ingest", ingestTimeout, 3, CALL_DEADLINE_MS);
 checkOutlastsCalls("query", config.requireNumber("queryTimeoutSeconds"), 1, CALL_DEADLINE_MS);
@@ -60,6 +68,15 @@ const queue = new QueueWithDlq("sluice-events", {
   tags,
 });
 
+const sourceSecrets = new SourceSecrets("sluice-sources", {
+  sources: sources.filter(needsSecrets).map((s) => ({ name: s.name, secretName: s.secretName })),
+  values: pulumi.secret(sourceSecretValues),
+  protect,
+  kmsKeyArn,
+  tags,
+});
+const secretIds = pulumi.all(sourceSecrets.secretIds);
+
 // Every function's environment goes through the contract's writer, named as runtime/settings.ts reads it.
 const common = { stage, version, tableName: table.name, logLevel };
 
@@ -78,6 +95,7 @@ const ingest = new PipelineFunction("sluice-ingest", {
     leaseSeconds: leaseSecondsFor(ingestTimeout),
     unknownTypes,
     testEvents,
+    sources: secretIds.apply((ids) => sourcesEnvironment(sources, ids, throttleRateLimit)),
   }),
   tags,
 });
@@ -110,6 +128,7 @@ table.grant(ingest, FUNCTION_PERMISSIONS.ingest.table);
 queue.grant(ingest, FUNCTION_PERMISSIONS.ingest.queue);
 table.grant(worker, FUNCTION_PERMISSIONS.worker.table);
 table.grant(query, FUNCTION_PERMISSIONS.query.table);
+sourceSecrets.grant(ingest, FUNCTION_PERMISSIONS.ingest.secrets);
 
 // The subscription grants the worker's role the poll actions itself.
 queue.subscribe(worker, {
@@ -119,15 +138,17 @@ queue.subscribe(worker, {
 });
 
 // Routes from runtime/contract/routes.ts; the catch-all goes to query, whose router answers 404/405.
-const routes = routeKeysByFunction({ demoSource });
+const routes = routeKeysByFunction({ demoSource }, sources.map((s) => s.name));
 
 const api = new IngestApi("sluice-api", {
   targets: {
     ingest: { function: ingest, routes: routes.ingest },
     query: { function: query, routes: routes.query },
   },
-  throttleRateLimit: config.requireNumber("throttleRateLimit"),
+  throttleRateLimit,
   throttleBurstLimit: config.requireNumber("throttleBurstLimit"),
+  // A source with a rate limit gets its own route-level throttle (README, "Sources").
+  routeThrottles: sources.flatMap((s) => (s.rateLimit ? [{ routeKey: sourceRouteKey(s.name), rateLimit: s.rateLimit, burstLimit: s.burstLimit ?? s.rateLimit * 2 }] : [])),
   corsOrigins: config.requireObject<string[]>("corsOrigins"),
   accessLogRetentionDays: logRetentionDays,
   tags,
@@ -174,6 +195,8 @@ export const dashboardUrl = dashboard.url;
 export const ingestFunctionName = ingest.functionName;
 export const workerFunctionName = worker.functionName;
 export const queryFunctionName = query.functionName;
+// Where each source's producer posts (the URL to give GitHub, Stripe, …).
+export const sourceUrls = api.url.apply((base) => Object.fromEntries(sources.map((s) => [s.name, base + routePath("postSource", { name: s.name })])));
 // The statements the customer key's policy must hold (README, Configuration: kmsKeyArn).
-export const kmsKeyPolicyStatements = kmsKeyArn ? keyPolicyStatements([table, queue, ingest, worker, query, alarms]) : undefined;
+export const kmsKeyPolicyStatements = kmsKeyArn ? keyPolicyStatements([table, queue, ingest, worker, query, alarms, sourceSecrets]) : undefined;
 export { stage };

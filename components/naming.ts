@@ -14,6 +14,7 @@ import * as crypto from "node:crypto";
  * - CloudWatch PutDashboard, DashboardName: up to 255 characters.
  * - EventBridge CreateEventBus, Name: 1–256 characters.
  * - CloudWatch PutMetricAlarm, AlarmName: 1–255 characters.
+ * - Secrets Manager CreateSecret, Name: 1–512 characters (letters, digits and /_+=.@-).
  */
 export const NAME_LIMITS = {
   queue: 80,
@@ -26,6 +27,7 @@ export const NAME_LIMITS = {
   dashboard: 255,
   eventBus: 256,
   alarm: 255,
+  secret: 512,
 } as const;
 
 export type NameKind = keyof typeof NAME_LIMITS;

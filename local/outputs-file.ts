@@ -10,6 +10,8 @@ export const LOCAL_ENDPOINTS_KEY = "localEndpoints";
 export interface LocalEndpoints {
   dynamodb: string;
   sqs: string;
+  /** The local Secrets Manager (the sources' secrets). */
+  secretsmanager: string;
 }
 
 export function writeOutputsFile(file: string, outputs: Record<string, unknown>, endpoints: LocalEndpoints): void {

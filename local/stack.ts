@@ -12,6 +12,8 @@ import { removeOutputsFile, writeOutputsFile, type LocalEndpoints } from "./outp
 import { PROJECT_DIR } from "./program/project";
 import type { ProgramRun } from "./program/resource-record";
 import { runProgram } from "./program/run-program";
+import { secretSeeds } from "./program/source-secret-seeds";
+import { loadStackConfig } from "./program/stack-config";
 import { createTwinRegistry } from "./twin-registry";
 import type { TwinModule } from "./twin-module";
 
@@ -45,6 +47,8 @@ export interface LocalStackOptions {
    * made while the program runs and are not affected. Default: the graph as declared.
    */
   transformProgram?: (run: ProgramRun) => ProgramRun;
+  /** Where SLUICE_SOURCE_SECRET_<NAME> are read from (README, "Sources"). Default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface ResourceSummary {
@@ -91,10 +95,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const dataDir = path.resolve(opts.dataDir ?? path.join(projectDir, DEFAULT_DATA_DIR));
   const outputsFile = opts.outputsFile ? path.resolve(opts.outputsFile) : undefined;
 
+  // A source's secrets from the environment: config for this run, or seeds of secrets made out of band.
+  const seeds = secretSeeds({ ...loadStackConfig(stack, projectDir), ...(opts.config ?? {}) }, opts.env ?? process.env);
+  const config = { ...(opts.config ?? {}), ...seeds.config };
   const unlock = lockDataDir(dataDir);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-local-"));
   const metrics = emptyMetrics();
-  const registry = createTwinRegistry({ projectDir, dataDir, workDir, metrics, log }, { port: opts.port ?? DEFAULT_PORT });
+  const registry = createTwinRegistry({ projectDir, dataDir, workDir, metrics, log }, { port: opts.port ?? DEFAULT_PORT, outOfBandSecrets: () => seeds.outOfBand });
   const opened: TwinModule[] = [];
   const close = async () => {
     await stopAll(opened.splice(0), log);
@@ -110,12 +117,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // The data dir and the port are ours now: a stale outputs file of an earlier run must not
     // say "ready" while this one starts.
     if (outputsFile) removeOutputsFile(outputsFile);
-    const declared = await runProgram({ stack, config: opts.config, projectDir, onResource: (args, state) => registry.declare(args, state) });
+    const declared = await runProgram({ stack, config, projectDir, onResource: (args, state) => registry.declare(args, state) });
     const run = opts.transformProgram ? opts.transformProgram(declared) : declared;
     for (const m of registry.modules) await m.create?.(run);
     for (const m of registry.modules) m.start?.();
 
-    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint() };
+    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint(), secretsmanager: registry.secrets.endpoint() };
     const apiUrl = String(run.outputs.apiUrl ?? registry.apis.url());
     resetMetrics(metrics);
     if (outputsFile) writeOutputsFile(outputsFile, run.outputs, endpoints);

@@ -10,23 +10,26 @@ import { iamTwins } from "./iam/iam-twins";
 import { functionTwins } from "./lambda/function-twins";
 import type { NewResourceArgs } from "./program/resource-record";
 import { eventSourceMappingTwins } from "./sqs/event-source-mapping-twins";
+import { secretTwins } from "./secretsmanager/secret-twins";
 import { queueTwins } from "./sqs/queue-twins";
 import type { TwinContext, TwinModule } from "./twin-module";
 
-export function createTwinRegistry(ctx: TwinContext, opts: { port: number }) {
+export function createTwinRegistry(ctx: TwinContext, opts: { port: number; outOfBandSecrets?: () => Record<string, string[]> }) {
   // The gate exists before the services it guards; it learns the functions' identities once they are made.
   const iam = iamTwins(ctx, { functions: () => functions.identities() });
   const tables = tableTwins(ctx, { gate: iam.gate });
   const queues = queueTwins(ctx, { gate: iam.gate });
-  const functions = functionTwins(ctx, { awsEnv: () => localAwsEnv({ dynamodb: tables.endpoint(), sqs: queues.endpoint() }) });
+  const secrets = secretTwins(ctx, { gates: () => [iam.gate], outOfBand: opts.outOfBandSecrets ?? (() => ({})) });
+  const functions = functionTwins(ctx, { awsEnv: () => localAwsEnv({ dynamodb: tables.endpoint(), sqs: queues.endpoint(), secretsmanager: secrets.endpoint() }) });
   const mappings = eventSourceMappingTwins(ctx, { functions, queues });
   const apis = apiTwins(ctx, { functions, port: opts.port });
-  const modules: TwinModule[] = [tables, queues, functions, iam, mappings, apis];
+  const modules: TwinModule[] = [tables, queues, secrets, functions, iam, mappings, apis];
 
   return {
     modules,
     tables,
     queues,
+    secrets,
     functions,
     apis,
     iam,

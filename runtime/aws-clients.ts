@@ -16,6 +16,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { classifiedError } from "./failure-classes";
 
 /** Longest one attempt may wait for its TCP connection. */
@@ -76,4 +77,8 @@ export function createDocumentClient(): DynamoDBDocumentClient {
 
 export function createSqsClient(): SQSClient {
   return withCallDeadline(new SQSClient(clientOptions()), "SQS");
+}
+
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return withCallDeadline(new SecretsManagerClient(clientOptions()), "SecretsManager");
 }

@@ -8,8 +8,14 @@ import type { GateAnswer, GatedRequest } from "../aws/request-gate";
 import type { SigV4Failure, SigV4FailureKind } from "./sigv4-verifier";
 
 const AMZ_JSON = "application/x-amz-json-1.0";
+// Secrets Manager speaks JSON 1.1 and names its errors without the coral namespace.
+const AMZ_JSON_11 = "application/x-amz-json-1.1";
 
-/** DynamoDB's error types per failure (all 400). */
+function secretsManagerError(type: string, message: string): GateAnswer {
+  return { status: 400, headers: { "content-type": AMZ_JSON_11, "x-amzn-requestid": randomUUID() }, body: JSON.stringify({ __type: type, Message: message }) };
+}
+
+/** DynamoDB's error types per failure (all 400); Secrets Manager's are the same names. */
 const DYNAMODB_AUTH_ERRORS: Record<SigV4FailureKind, string> = {
   missing: "com.amazon.coral.service#MissingAuthenticationTokenException",
   incomplete: "com.amazon.coral.service#IncompleteSignatureException",
@@ -54,6 +60,7 @@ function sqsError(req: GatedRequest, code: string, status: number, message: stri
 /** The service's answer to a request whose signature or credentials it does not accept. */
 export function authFailureAnswer(req: GatedRequest, failure: SigV4Failure): GateAnswer {
   if (req.service === "dynamodb") return dynamoDbError(DYNAMODB_AUTH_ERRORS[failure.kind], failure.message);
+  if (req.service === "secretsmanager") return secretsManagerError(DYNAMODB_AUTH_ERRORS[failure.kind].replace(/^.*#/, ""), failure.message);
   const { code, status } = SQS_AUTH_ERRORS[failure.kind];
   return sqsError(req, code, status, failure.message);
 }
@@ -78,5 +85,6 @@ export function denialMessage(d: Denial, service: GatedRequest["service"]): stri
 export function accessDeniedAnswer(req: GatedRequest, d: Denial): GateAnswer {
   const message = denialMessage(d, req.service);
   if (req.service === "dynamodb") return dynamoDbError("com.amazonaws.dynamodb.v20120810#AccessDeniedException", message);
+  if (req.service === "secretsmanager") return secretsManagerError("AccessDeniedException", message);
   return sqsError(req, "AccessDenied", 403, message);
 }

@@ -1,4 +1,4 @@
-// What IAM checks for one DynamoDB or SQS API call: which action on which resource ARN, as the
+// What IAM checks for one DynamoDB, SQS or Secrets Manager API call: which action on which resource ARN, as the
 // Service Authorization Reference lists them. Batch and transaction calls need one authorization
 // per table (or the item action per item); SQS batch calls are authorized as their single-message
 // action. Resources live in the local account and region, the ones the twins report in their ARNs.
@@ -14,6 +14,8 @@ export interface Where {
   region: string;
   accountId: string;
 }
+
+import { secretResourceArn } from "../secretsmanager/secret-arn";
 
 type Json = Record<string, any>;
 
@@ -83,4 +85,11 @@ export function sqsAuthorizations(action: string, body: Buffer, path: string, co
   const byName = typeof req.QueueName === "string" ? `arn:aws:sqs:${w.region}:${req.QueueOwnerAWSAccountId ?? w.accountId}:${req.QueueName}` : undefined;
   const bySourceArn = typeof req.SourceArn === "string" ? req.SourceArn : undefined;
   return [{ action: iamAction, resource: byName ?? bySourceArn ?? queueArnOfUrl(queueUrl, w) ?? "*" }];
+}
+
+/** Secrets Manager: the action on the secret's ARN (a SecretId given by name resolves to it), `*` for ListSecrets. */
+export function secretsManagerAuthorizations(action: string, body: Buffer, w: Where): Authorization[] {
+  const req = parseJson(body);
+  const id = typeof req.SecretId === "string" ? req.SecretId : typeof req.Name === "string" ? req.Name : undefined;
+  return [{ action: `secretsmanager:${action}`, resource: id ? secretResourceArn(id, w) : "*" }];
 }

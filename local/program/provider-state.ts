@@ -2,6 +2,7 @@
 // URLs, names) and the data-source invokes the program makes, enough for its outputs and
 // cross-references to resolve.
 import * as crypto from "node:crypto";
+import { secretArnFor } from "../secretsmanager/secret-arn";
 import type { NewResourceArgs } from "./resource-record";
 
 function shortHash(s: string): string {
@@ -47,6 +48,11 @@ export function defaultState(args: NewResourceArgs, region: string, accountId: s
       state.arn = `arn:aws:apigateway:${region}::/apis/${apiId}`;
       break;
     }
+    case "aws:secretsmanager/secret:Secret":
+      // The AWS provider's id of a secret is its ARN, which ends in six characters AWS picks.
+      state.arn = secretArnFor(physical, { region, accountId });
+      state.id = state.arn;
+      break;
     case "aws:cloudwatch/dashboard:Dashboard":
       state.dashboardName = inputs.dashboardName ?? physical;
       break;

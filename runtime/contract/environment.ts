@@ -16,6 +16,8 @@ export interface Settings {
   unknownTypes: "accept" | "reject";
   testEvents: boolean;
   demoSource: boolean;
+  /** The sources the ingest serves, as JSON (runtime/contract/sources.ts, SourceRuntime by name); "" for none. */
+  sources: string;
   logLevel: string;
 }
 
@@ -43,6 +45,8 @@ export const ENV_NAMES = {
   testEvents: "SLUICE_TEST_EVENTS",
   /** `on` serves `GET /demo/source` (never in prod). */
   demoSource: "SLUICE_DEMO_SOURCE",
+  /** The configured sources and where their secrets are (JSON); empty or absent: none. */
+  sources: "SLUICE_SOURCES",
   /** Optional everywhere: `debug`, `info` (default), `warn`, `error` or `silent`. */
   logLevel: "SLUICE_LOG_LEVEL",
 } as const satisfies Record<keyof Settings, string>;
@@ -53,7 +57,7 @@ export const ENV_NAMES = {
  */
 export const FUNCTION_ENVIRONMENT = {
   ingest: {
-    variables: ["stage", "version", "tableName", "queueUrl", "maxBodyBytes", "windowSeconds", "leaseSeconds", "unknownTypes", "testEvents"],
+    variables: ["stage", "version", "tableName", "queueUrl", "maxBodyBytes", "windowSeconds", "leaseSeconds", "unknownTypes", "testEvents", "sources"],
     needs: { table: true, queue: true },
   },
   worker: {

@@ -9,6 +9,8 @@ export interface FunctionPermissions {
   table: string[];
   /** Actions on the main queue of QueueWithDlq (its ARN). */
   queue: string[];
+  /** Actions on the sources' Secrets Manager secrets (exactly their ARNs; components/source-secrets.ts). */
+  secrets: string[];
 }
 
 export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
@@ -18,6 +20,8 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     table: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"],
     // SendMessage serves both one event and a batch (SendMessageBatch is authorized as SendMessage).
     queue: ["sqs:SendMessage"],
+    // GetSecretValue: a source's signing secrets, read once per cold start and then every few minutes.
+    secrets: ["secretsmanager:GetSecretValue"],
   },
   worker: {
     // UpdateItem: the single final write (write 2); GetItem: the conflict fallback.
@@ -25,7 +29,8 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     // The handler never calls SQS: records arrive in the event, failures go back in the response.
     // The event source mapping polls with the worker's role; QueueWithDlq.subscribe grants that.
     queue: [],
+    secrets: [],
   },
   // GetItem: GET /events/{id}, a consistent read.
-  query: { table: ["dynamodb:GetItem"], queue: [] },
+  query: { table: ["dynamodb:GetItem"], queue: [], secrets: [] },
 };

@@ -15,6 +15,11 @@ export type RouteFeature = "demoSource";
 export const API_ROUTES = [
   { key: "POST /events", name: "postEvent", fn: "ingest" },
   { key: "POST /events/batch", name: "postBatch", fn: "ingest" },
+  // A webhook or plain JSON for one configured source (runtime/contract/sources.ts); the program
+  // also gives each configured source its own literal route (sourceRouteKey), for its throttle.
+  { key: "POST /sources/{name}", name: "postSource", fn: "ingest" },
+  // The CloudEvents webhook handshake (abuse protection) on a source.
+  { key: "OPTIONS /sources/{name}", name: "sourceHandshake", fn: "ingest" },
   { key: "GET /events/{id}", name: "getEvent", fn: "query" },
   { key: "GET /health", name: "health", fn: "query" },
   // A demo data feed for the quick start; the stack turns it on only outside prod.
@@ -36,13 +41,26 @@ export function splitRouteKey(key: string): { method: string; path: string } {
   return { method: key.slice(0, space), path: key.slice(space + 1) };
 }
 
-/** The route keys each function serves on a stack with these features, the catch-all included. */
-export function routeKeysByFunction(features: Record<RouteFeature, boolean>): Record<HttpFunctionName, string[]> {
+/**
+ * The literal route key of one configured source (`POST /sources/github`): API Gateway prefers it
+ * over `POST /sources/{name}`, and a stage's route settings can throttle it on its own.
+ */
+export function sourceRouteKey(sourceName: string): string {
+  const { method, path } = splitRouteKey(routeKey("postSource"));
+  return `${method} ${path.replace("{name}", sourceName)}`;
+}
+
+/**
+ * The route keys each function serves on a stack with these features and sources, the catch-all
+ * included: every route of API_ROUTES, plus one literal route per configured source.
+ */
+export function routeKeysByFunction(features: Record<RouteFeature, boolean>, sourceNames: readonly string[] = []): Record<HttpFunctionName, string[]> {
   const keys: Record<HttpFunctionName, string[]> = { ingest: [], query: [] };
   for (const r of API_ROUTES) {
     const feature: RouteFeature | undefined = "feature" in r ? r.feature : undefined;
     if (feature === undefined || features[feature]) keys[r.fn].push(r.key);
   }
+  for (const name of sourceNames) keys.ingest.push(sourceRouteKey(name));
   keys[CATCH_ALL_ROUTE.fn].push(CATCH_ALL_ROUTE.key);
   return keys;
 }

@@ -18,13 +18,14 @@ test("environment: the writer's variables read back as the settings written", ()
     leaseSeconds: 30,
     unknownTypes: "reject",
     testEvents: true,
+    sources: '{"s":{}}',
   });
   assert.is(written.SLUICE_TEST_EVENTS, "on");
   assert.is(written.SLUICE_MAX_BODY_BYTES, "1000");
   const read = readSettings(written, FUNCTION_ENVIRONMENT.ingest.needs);
   assert.equal(
     { ...read, logLevel: undefined, demoSource: undefined, retentionDays: undefined },
-    { stage: "prod", version: "1.2.3", tableName: "t", queueUrl: "https://sqs/q", maxBodyBytes: 1000, windowSeconds: 60, leaseSeconds: 30, unknownTypes: "reject", testEvents: true, logLevel: undefined, demoSource: undefined, retentionDays: undefined },
+    { stage: "prod", version: "1.2.3", tableName: "t", queueUrl: "https://sqs/q", maxBodyBytes: 1000, windowSeconds: 60, leaseSeconds: 30, unknownTypes: "reject", testEvents: true, sources: '{"s":{}}', logLevel: undefined, demoSource: undefined, retentionDays: undefined },
   );
   assert.is(readSettings(functionEnvironment("query", { stage: "dev", version: "v", tableName: "t", demoSource: false })).demoSource, false);
 });
@@ -41,9 +42,11 @@ test("environment: values the program holds (pulumi outputs) pass through; a for
 
 test("routes: each function's keys, the feature-gated one only when on, the catch-all on query", () => {
   assert.equal(routeKeysByFunction({ demoSource: false }), {
-    ingest: ["POST /events", "POST /events/batch"],
+    ingest: ["POST /events", "POST /events/batch", "POST /sources/{name}", "OPTIONS /sources/{name}"],
     query: ["GET /events/{id}", "GET /health", "$default"],
   });
+  // Each configured source also gets its literal route, for a throttle of its own.
+  assert.equal(routeKeysByFunction({ demoSource: false }, ["github", "orders"]).ingest.slice(4), ["POST /sources/github", "POST /sources/orders"]);
   assert.ok(routeKeysByFunction({ demoSource: true }).query.includes("GET /demo/source"));
   assert.is(new Set(API_ROUTES.map((r) => r.name)).size, API_ROUTES.length, "route names are unique");
 });

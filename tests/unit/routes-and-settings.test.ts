@@ -41,11 +41,13 @@ test("settings: defaults, flags, and clear failures for miswiring", () => {
 });
 
 test("permissions: least privilege per function", () => {
-  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem"], queue: [] });
+  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem"], queue: [], secrets: [] });
+  assert.equal(FUNCTION_PERMISSIONS.ingest.secrets, ["secretsmanager:GetSecretValue"], "the ingest reads the sources' secrets and nothing else of Secrets Manager");
+  assert.equal(FUNCTION_PERMISSIONS.worker.secrets, []);
   assert.ok(FUNCTION_PERMISSIONS.ingest.queue.includes("sqs:SendMessage"));
   assert.not.ok(FUNCTION_PERMISSIONS.ingest.table.includes("dynamodb:UpdateItem"));
   assert.not.ok(FUNCTION_PERMISSIONS.worker.table.includes("dynamodb:DeleteItem"));
-  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue]) assert.match(a, /^(dynamodb|sqs):[A-Z][A-Za-z]+$/);
+  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue, ...p.secrets]) assert.match(a, /^(dynamodb|sqs|secretsmanager):[A-Z][A-Za-z]+$/);
 });
 
 test("conflict decision: reuse beats everything, then replay, then in flight with a short Retry-After", () => {
