@@ -173,7 +173,7 @@ export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label:
         bodies.push({ path: routePath("postBatch"), body: `[${ids.slice(i, i + opts.batch).map(eventBody).join(",")}]`, contentType: "application/cloudevents-batch+json" });
       }
     }
-    stack.resetMetrics();
+    await stack.resetMetrics();
     const logStart = logs.bytes;
     const accepted = await postAll(String(stack.apiUrl).replace(/\/$/, ""), bodies, opts.concurrency);
     // Per-event figures divide by events: every one of them must have been accepted.
@@ -181,7 +181,7 @@ export async function runPhase(stack: LocalStack, logs: LogMeter, opts: { label:
     const drainStart = Date.now();
     const checks = await drain(sqs, queueUrl, 120_000);
     const drainMs = Date.now() - drainStart;
-    const m = stack.metrics();
+    const m = await stack.metrics();
     const logBytes = (logs.bytes - logStart) / opts.events;
     const { requests, usage } = splitRequests(m, opts.events, checks);
     const size = await meanItemBytes(stack, ids);

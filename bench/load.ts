@@ -1,7 +1,8 @@
 // The load generator, run in its own process so that it does not share an event loop with the
 // local stack it measures. Mode "http": autocannon POSTs 1 KB events with unique ids to /events.
 // Mode "dynamo": the same concurrency of conditional PutItems (attribute_not_exists) straight to
-// dynalite. Prints one JSON line: { ok, seconds, perSec }.
+// dynalite. Prints one JSON line: { ok, seconds, perSec, statuses, cpuMs } (cpuMs: this process's
+// own CPU time, the load generator's share of the work).
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { routePath } from "../runtime/contract/routes";
 import { TABLE_HASH_KEY } from "../runtime/contract/table";
@@ -70,8 +71,12 @@ async function dynamo(): Promise<LoadOutcome> {
   return { ok, seconds: (performance.now() - start) / 1000, statuses: { "200": ok } };
 }
 
+const cpuStart = process.cpuUsage();
 (mode === "http" ? http() : dynamo()).then(
-  (r) => process.stdout.write(JSON.stringify({ ...r, perSec: r.ok / r.seconds }) + "\n"),
+  (r) => {
+    const cpu = process.cpuUsage(cpuStart);
+    process.stdout.write(JSON.stringify({ ...r, perSec: r.ok / r.seconds, cpuMs: (cpu.user + cpu.system) / 1000 }) + "\n");
+  },
   (err) => {
     console.error(err);
     process.exit(1);

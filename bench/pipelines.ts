@@ -8,6 +8,8 @@ import { loadStackConfig } from "../local/program/stack-config";
 import { routeKey } from "../runtime/contract/routes";
 import { drainStack, LogMeter, runPhase, type PhaseResult } from "./end-to-end";
 import { seedProject } from "./seed-stack";
+import { cpuPerUnit, cpuSnapshot } from "./process-cpu";
+import { round } from "./stats";
 import { runLoad, type LoadResult } from "./throughput";
 
 export interface PipelinePlan {
@@ -28,7 +30,8 @@ export interface PipelineFigures {
   single: PhaseResult;
   batch10: PhaseResult;
   seed: { single: PhaseResult; batch10: PhaseResult };
-  load: { ingest: LoadResult; dynamo: LoadResult; workerDrainMs: number };
+  /** CPU ms per accepted event and per raw put, by process (undefined without /proc). */
+  load: { ingest: LoadResult; dynamo: LoadResult; workerDrainMs: number; cpuMsPerEvent?: Record<string, number>; cpuMsPerRawPut?: Record<string, number> };
 }
 
 /**
@@ -67,15 +70,26 @@ export async function measurePipelines(plan: PipelinePlan, workDir: string): Pro
     await seed.stop();
     seed = undefined;
     plan.step(`autocannon ${routeKey("postEvent")}, ${plan.concurrency} connections, ${plan.loadSeconds} s`);
+    const cpuBefore = cpuSnapshot(sluice);
     const ingest = await runLoad(["http", String(sluice.apiUrl), String(plan.concurrency), String(plan.loadSeconds)]);
     // The worker is still storing what the load queued: the raw puts get a quiet dynalite.
     plan.step("waiting for the worker to store what the load queued");
     const workerDrainMs = await drainStack(sluice, 300_000);
+    // What an accepted event cost, in CPU, in each process: its whole way through the pipeline.
+    const cpuMsPerEvent = withLoadGenerator(cpuPerUnit(cpuBefore, cpuSnapshot(sluice), ingest.ok), ingest);
     plan.step(`raw dynalite conditional puts, ${plan.concurrency} concurrent, ${plan.loadSeconds} s`);
+    const rawBefore = cpuSnapshot(sluice);
     const dynamo = await runLoad(["dynamo", sluice.endpoints.dynamodb, String(plan.concurrency), String(plan.loadSeconds), String(sluice.outputs.tableName)]);
-    return { config, storedDays, single, batch10, seed: { single: seedSingle, batch10: seedBatch }, load: { ingest, dynamo, workerDrainMs } };
+    const cpuMsPerRawPut = withLoadGenerator(cpuPerUnit(rawBefore, cpuSnapshot(sluice), dynamo.ok), dynamo);
+    return { config, storedDays, single, batch10, seed: { single: seedSingle, batch10: seedBatch }, load: { ingest, dynamo, workerDrainMs, cpuMsPerEvent, cpuMsPerRawPut } };
   } finally {
     await seed?.stop();
     await sluice.stop();
   }
+}
+
+function withLoadGenerator(perUnit: Record<string, number> | undefined, load: { cpuMs: number; ok: number }): Record<string, number> | undefined {
+  if (!perUnit) return undefined;
+  const all = { ...perUnit, "load generator": load.cpuMs / Math.max(1, load.ok) };
+  return Object.fromEntries(Object.entries(all).filter(([, ms]) => ms >= 0.005).map(([k, ms]) => [k, round(ms, 3)]));
 }

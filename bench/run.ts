@@ -34,6 +34,13 @@ function step(msg: string): void {
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
+/** Adds the load generator's own CPU per unit to a per-process breakdown (processes with nothing to show are left out). */
+function cpuLine(perUnit: Record<string, number> | undefined): string {
+  if (!perUnit) return "n/a (no /proc)";
+  const total = Object.values(perUnit).reduce((a, b) => a + b, 0);
+  return `${total.toFixed(2)} ms: ${Object.entries(perUnit).sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${ms.toFixed(2)}`).join(", ")}`;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-bench-"));
@@ -66,6 +73,7 @@ async function main(): Promise<void> {
     const { single, batch10, seed } = pipelines;
     const ingestLoad = pipelines.load.ingest;
     const rawPuts = pipelines.load.dynamo;
+    const { cpuMsPerEvent: cpuPerEvent, cpuMsPerRawPut: cpuPerPut } = pipelines.load;
 
     const initRatio = Object.fromEntries(Object.entries(init).map(([k, v]) => [k, round(v.ratio, 3)]));
     const localIngestRatio = round(ingestLoad.perSec / rawPuts.perSec, 3);
@@ -116,7 +124,7 @@ async function main(): Promise<void> {
       localIngestPerSec: round(ingestLoad.perSec, 1),
       localDynamoPutsPerSec: round(rawPuts.perSec, 1),
       localIngestRatio,
-      load: { concurrency: CONCURRENCY, seconds: PLAN.loadSeconds, workerDrainMsAfterLoad: pipelines.load.workerDrainMs, ingest: ingestLoad, dynamo: rawPuts },
+      load: { concurrency: CONCURRENCY, seconds: PLAN.loadSeconds, workerDrainMsAfterLoad: pipelines.load.workerDrainMs, ingest: ingestLoad, dynamo: rawPuts, cpuMsPerEvent: cpuPerEvent, cpuMsPerRawPut: cpuPerPut, config: pipelines.config },
       seconds: 0,
       table: [] as Row[],
     };
@@ -147,6 +155,8 @@ async function main(): Promise<void> {
       },
       { figure: `local ingest, ${routeKey("postEvent")}, ${CONCURRENCY} connections`, measured: `${results.localIngestPerSec}/s (answers: ${Object.entries(ingestLoad.statuses).map(([c, n]) => `${c}×${n}`).join(", ")})`, target: "comparison", pass: undefined },
       { figure: `raw dynalite conditional puts, ${CONCURRENCY} concurrent`, measured: `${results.localDynamoPutsPerSec}/s`, target: "comparison", pass: undefined },
+      { figure: "CPU per accepted event, by process", measured: cpuLine(cpuPerEvent), target: "comparison", pass: undefined },
+      { figure: "CPU per raw put, by process", measured: cpuLine(cpuPerPut), target: "comparison", pass: undefined },
       { figure: "local ingest / raw dynalite puts", measured: `${(localIngestRatio * 100).toFixed(1)} %`, target: "≥ 50 %", pass: localIngestRatio >= 0.5 },
     ];
     results.table = rows;

@@ -9,6 +9,8 @@ export interface LoadResult {
   seconds: number;
   perSec: number;
   statuses: Record<string, number>;
+  /** CPU time the load generator itself used, ms. */
+  cpuMs: number;
 }
 
 export function runLoad(args: string[]): Promise<LoadResult> {

@@ -96,3 +96,18 @@ export function resetMetrics(m: LocalMetrics): void {
 export function snapshot(m: LocalMetrics): LocalMetrics {
   return JSON.parse(JSON.stringify(m)) as LocalMetrics;
 }
+
+/**
+ * Adds the counters of `delta` into `into`: numbers are summed, nested maps merged the same way.
+ * The twin processes send what they counted since they last reported; the stack adds it up.
+ */
+export function addCounters<T extends object>(into: T, delta: Partial<T>): void {
+  const target = into as Record<string, unknown>;
+  for (const [key, value] of Object.entries(delta as Record<string, unknown>)) {
+    if (typeof value === "number") target[key] = (typeof target[key] === "number" ? (target[key] as number) : 0) + value;
+    else if (value && typeof value === "object") {
+      if (!target[key] || typeof target[key] !== "object") target[key] = {};
+      addCounters(target[key] as object, value as object);
+    }
+  }
+}

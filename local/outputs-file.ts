@@ -12,6 +12,8 @@ export interface LocalEndpoints {
   sqs: string;
   /** The local Secrets Manager (the sources' secrets). */
   secretsmanager: string;
+  /** The stack's control endpoint (control-server.ts): faults at run time, its processes. */
+  control: string;
 }
 
 export function writeOutputsFile(file: string, outputs: Record<string, unknown>, endpoints: LocalEndpoints): void {

@@ -1,12 +1,16 @@
 // The local stack: runs the Pulumi program (index.ts) under mocks and gives each resource a local
-// twin, through the modules of twin-registry.ts — queues in local-aws-sqs, tables in dynalite,
-// each function's serialized archive in its own processes, event source mappings as pollers, the
-// HTTP API as an HTTP server. Nothing about the pipeline is declared here: what the program says
-// is what runs.
+// twin, through the modules of twin-registry.ts — queues in local-aws-sqs and tables in dynalite
+// (each service in its own supervised process), each function's serialized archive in its own
+// processes, event source mappings as pollers, the HTTP API as an HTTP server. Nothing about the
+// pipeline is declared here: what the program says is what runs.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { parseChaos, type ChaosRule } from "./aws/chaos-spec";
+import { GateSettings } from "./aws/gate-settings";
+import type { TwinStatus } from "./aws/twin-supervisor";
+import { startControlServer } from "./control-server";
 import { lockDataDir } from "./data-dir-lock";
+import { toolOnlyIamConfig } from "./iam/iam-twins";
 import { emptyMetrics, resetMetrics, snapshot, type LocalMetrics } from "./metrics";
 import { removeOutputsFile, writeOutputsFile, type LocalEndpoints } from "./outputs-file";
 import { PROJECT_DIR } from "./program/project";
@@ -24,6 +28,8 @@ export type { LocalServer } from "./aws/loopback-server";
 export const DEFAULT_PORT = 3210;
 export const DEFAULT_DATA_DIR = ".sluice/local/data";
 export const DEFAULT_OUTPUTS_FILE = ".sluice/local/outputs.json";
+/** The run's scratch space (unpacked archives, the SDK layer), in the data dir: the next start clears what a crash left. */
+export const WORK_DIR_NAME = "work";
 
 export interface LocalStackOptions {
   /** Stack whose config to use (Pulumi.<stack>.yaml over the Pulumi.yaml defaults). Default "dev". */
@@ -49,6 +55,8 @@ export interface LocalStackOptions {
   transformProgram?: (run: ProgramRun) => ProgramRun;
   /** Where SLUICE_SOURCE_SECRET_<NAME> are read from (README, "Sources"). Default process.env. */
   env?: Record<string, string | undefined>;
+  /** Faults to inject into the twins from the start (aws/chaos-spec.ts rules). Default none. */
+  chaos?: string[];
 }
 
 export interface ResourceSummary {
@@ -61,14 +69,23 @@ export interface ResourceSummary {
 export interface LocalStack {
   apiUrl: string;
   outputs: Record<string, unknown>;
-  metrics(): LocalMetrics;
-  resetMetrics(): void;
+  /** Every counter, the twins' included (they are asked for theirs first). */
+  metrics(): Promise<LocalMetrics>;
+  resetMetrics(): Promise<void>;
   stop(): Promise<void>;
   /** Every resource the program declared and how it is handled locally. */
   resources: ResourceSummary[];
   /** Process ids of the running function instances. */
   functionPids(): number[];
-  /** The local AWS endpoints, for tools and tests that look inside. */
+  /** The same, per function (its logical name in the program). */
+  functionInstances(): Record<string, number[]>;
+  /** The processes the twins run in: pid, state, restarts. */
+  twins(): TwinStatus[];
+  /** The fault rules in force. */
+  chaos(): ChaosRule[];
+  /** Replaces the fault rules (aws/chaos-spec.ts); resolves once every twin applies them. Throws a ChaosSpecError for a bad rule. */
+  setChaos(specs: string[]): Promise<void>;
+  /** The local AWS endpoints and the control endpoint, for tools and tests that look inside. */
   endpoints: LocalEndpoints;
 }
 
@@ -98,16 +115,26 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   // A source's secrets from the environment: config for this run, or seeds of secrets made out of band.
   const seeds = secretSeeds({ ...loadStackConfig(stack, projectDir), ...(opts.config ?? {}) }, opts.env ?? process.env);
   const config = { ...(opts.config ?? {}), ...seeds.config };
+  // A bad rule is refused before anything is touched. The twin processes start with IAM's gate
+  // (tool credentials only, until the program has run) in front of chaos's.
+  const gates = new GateSettings({ iam: toolOnlyIamConfig(), chaos: parseChaos(opts.chaos ?? []) });
   const unlock = lockDataDir(dataDir);
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-local-"));
+  // The data dir is ours: what a killed run left in its work dir is stale.
+  const workDir = path.join(dataDir, WORK_DIR_NAME);
+  fs.rmSync(workDir, { recursive: true, force: true });
+  fs.mkdirSync(workDir, { recursive: true });
   const metrics = emptyMetrics();
-  const registry = createTwinRegistry({ projectDir, dataDir, workDir, metrics, log }, { port: opts.port ?? DEFAULT_PORT, outOfBandSecrets: () => seeds.outOfBand });
+  const registry = createTwinRegistry({ projectDir, dataDir, workDir, metrics, gates, log }, { port: opts.port ?? DEFAULT_PORT, outOfBandSecrets: () => seeds.outOfBand });
   const opened: TwinModule[] = [];
+  let control: { close(): Promise<void> } | undefined;
   const close = async () => {
+    await control?.close();
     await stopAll(opened.splice(0), log);
     fs.rmSync(workDir, { recursive: true, force: true });
     unlock();
   };
+  const flushTwins = () => Promise.all(registry.twins().map((t) => t.flush()));
+  const setChaos = (specs: string[]) => gates.update({ chaos: parseChaos(specs) });
 
   try {
     for (const m of registry.modules) {
@@ -122,16 +149,30 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     for (const m of registry.modules) await m.create?.(run);
     for (const m of registry.modules) m.start?.();
 
-    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint(), secretsmanager: registry.secrets.endpoint() };
+    const twins = () => registry.twins().map((t) => t.status());
+    const controlServer = await startControlServer({
+      chaos: () => gates.current().chaos.map((r) => r.spec),
+      setChaos,
+      processes: () => ({ stack: process.pid, twins: twins(), functions: registry.functions.instances() }),
+    });
+    control = controlServer;
+    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint(), secretsmanager: registry.secrets.endpoint(), control: controlServer.endpoint };
     const apiUrl = String(run.outputs.apiUrl ?? registry.apis.url());
+    await flushTwins();
     resetMetrics(metrics);
     if (outputsFile) writeOutputsFile(outputsFile, run.outputs, endpoints);
     let stopping: Promise<void> | undefined;
     return {
       apiUrl,
       outputs: run.outputs,
-      metrics: () => snapshot(metrics),
-      resetMetrics: () => resetMetrics(metrics),
+      metrics: async () => {
+        await flushTwins();
+        return snapshot(metrics);
+      },
+      resetMetrics: async () => {
+        await flushTwins();
+        resetMetrics(metrics);
+      },
       stop: () =>
         (stopping ??= (async () => {
           if (outputsFile) removeOutputsFile(outputsFile);
@@ -139,6 +180,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         })()),
       resources: run.resources.map((r) => ({ type: r.type, name: r.name, local: registry.describe(r.type) })),
       functionPids: () => registry.functions.pids(),
+      functionInstances: () => registry.functions.instances(),
+      twins,
+      chaos: () => gates.current().chaos,
+      setChaos,
       endpoints,
     };
   } catch (err) {

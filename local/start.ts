@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const outputsFile = path.resolve(process.env.INIT_CWD ?? process.cwd(), args.outputsFile);
   process.stderr.write(`sluice local: starting stack ${args.stack} (data in ${path.relative(process.cwd(), dataDir) || "."})…\n`);
   const started = Date.now();
-  const stack = await startLocalStack({ stack: args.stack, port: args.port, dataDir, outputsFile, config: args.config, projectDir: PROJECT_DIR });
+  const stack = await startLocalStack({ stack: args.stack, port: args.port, dataDir, outputsFile, config: args.config, chaos: args.chaos, projectDir: PROJECT_DIR });
 
   let stopping: Promise<void> | undefined;
   let firstSignalAt = 0;
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     [
       summary(stack.resources),
       `outputs: ${outputsFile}`,
+      `control: ${stack.endpoints.control} (GET /processes; faults: GET, PUT, DELETE /chaos)`,
+      ...(stack.chaos().length > 0 ? [`chaos: ${stack.chaos().map((r) => r.spec).join(", ")}`] : []),
       `ready in ${((Date.now() - started) / 1000).toFixed(1)} s — endpoint: ${stack.apiUrl}`,
       `try:  curl -si -X POST ${stack.apiUrl}/events -H 'content-type: application/json' -d '{"specversion":"1.0","id":"e-1","source":"/readme","type":"demo.created","data":{"n":1}}'`,
       "Ctrl-C stops it.",

@@ -2,6 +2,7 @@
 // module emulates one kind of resource (or a few that only make sense together, like an HTTP API
 // and its routes), in its service's folder; stack.ts runs their phases over the registry
 // (twin-registry.ts) in order, and stops them in reverse.
+import type { GateSettings } from "./aws/gate-settings";
 import type { LocalMetrics } from "./metrics";
 import type { NewResourceArgs, ProgramRun } from "./program/resource-record";
 
@@ -10,9 +11,11 @@ export interface TwinContext {
   projectDir: string;
   /** What must survive a restart (tables, undelivered messages) lives here. */
   dataDir: string;
-  /** Scratch space of this run (unpacked archives, the SDK layer); removed at stop. */
+  /** Scratch space of this run (unpacked archives, the SDK layer), under the data dir; emptied at start and removed at stop. */
   workDir: string;
   metrics: LocalMetrics;
+  /** The request gates of the twin processes (IAM, chaos): change them here, every twin follows. */
+  gates: GateSettings;
   /** One JSON line per call. */
   log(line: string): void;
 }

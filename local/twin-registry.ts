@@ -1,6 +1,7 @@
 // Which module stands in for which kind of AWS resource, in the order the local stack runs them:
-// services before what uses them (tables and queues, then the functions and the IAM gate that
-// knows their credentials, then their triggers).
+// services before what uses them (tables and queues, each in its own supervised process, then the
+// functions, then IAM, which tells those processes' gates the functions' credentials and roles,
+// then the triggers).
 // The stack stops them in reverse: no new requests, then no new batches, then no instances, then
 // the queues are saved, then the servers close. A twin for a new resource type is one more entry.
 import { localAwsEnv } from "./aws/local-account";
@@ -15,11 +16,13 @@ import { queueTwins } from "./sqs/queue-twins";
 import type { TwinContext, TwinModule } from "./twin-module";
 
 export function createTwinRegistry(ctx: TwinContext, opts: { port: number; outOfBandSecrets?: () => Record<string, string[]> }) {
-  // The gate exists before the services it guards; it learns the functions' identities once they are made.
+  // First, so that the twin processes start with its gate (the tool credentials only, until the
+  // program has run); it learns the functions' identities once they are made.
   const iam = iamTwins(ctx, { functions: () => functions.identities() });
-  const tables = tableTwins(ctx, { gate: iam.gate });
-  const queues = queueTwins(ctx, { gate: iam.gate });
-  const secrets = secretTwins(ctx, { gates: () => [iam.gate], outOfBand: opts.outOfBandSecrets ?? (() => ({})) });
+  const tables = tableTwins(ctx);
+  const queues = queueTwins(ctx);
+  // In this process, with the same IAM gate config the twin processes get.
+  const secrets = secretTwins(ctx, { outOfBand: opts.outOfBandSecrets ?? (() => ({})) });
   const functions = functionTwins(ctx, { awsEnv: () => localAwsEnv({ dynamodb: tables.endpoint(), sqs: queues.endpoint(), secretsmanager: secrets.endpoint() }) });
   const mappings = eventSourceMappingTwins(ctx, { functions, queues });
   const apis = apiTwins(ctx, { functions, port: opts.port });
@@ -33,6 +36,8 @@ export function createTwinRegistry(ctx: TwinContext, opts: { port: number; outOf
     functions,
     apis,
     iam,
+    /** The supervised processes the services run in. */
+    twins: () => [tables.twin(), queues.twin()],
     /** Routes a resource the program registers to the module that makes its twin now, if any. */
     async declare(args: NewResourceArgs, state: Record<string, any>): Promise<Record<string, unknown>> {
       const m = modules.find((x) => x.declare && args.type in x.emulates);

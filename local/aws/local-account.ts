@@ -2,8 +2,9 @@
 // the environment that points an unchanged AWS SDK v3 client at the local endpoints.
 
 // The local stack's own tool credentials: with them it creates the tables and queues, saves and
-// restores messages; to the twins' IAM gate (local/iam/) they are the account's admin. Tests and
-// tools that look inside a local stack use them too. Functions sign with their role's instead.
+// restores messages; to the twins' IAM gate (local/iam/) they are the account's admin, and the
+// chaos gate never faults a request they signed (a verified signature, not a claim). Tests and
+// tools that look inside a local stack use them too. Functions and pollers sign with a role's.
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_ACCOUNT_ID = "123456789012";

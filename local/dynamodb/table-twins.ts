@@ -1,33 +1,32 @@
-// The registry entry for DynamoDB: dynalite on the data dir (its requests counted as AWS would
-// bill them) and one table per aws.dynamodb.Table, made while the program runs.
-import * as path from "node:path";
+// The registry entry for DynamoDB: dynalite on the data dir, in its own supervised process (its
+// requests gated and counted there, see dynamodb-service.ts), and one table per
+// aws.dynamodb.Table, made while the program runs.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../aws/local-account";
-import type { LocalServer } from "../aws/loopback-server";
-import type { RequestGate } from "../aws/request-gate";
-import { askForCapacity, recordDynamoDb } from "../aws/request-metrics";
+import { TwinSupervisor } from "../aws/twin-supervisor";
+import { addCounters } from "../metrics";
 import type { TwinContext, TwinModule } from "../twin-module";
 import { ensureTable, type TableInputs } from "./create-table";
-import { startDynalite } from "./dynalite-server";
 
 export interface TableTwins extends TwinModule {
   /** The local DynamoDB endpoint (once open). */
   endpoint(): string;
+  /** The process dynalite runs in (once open). */
+  twin(): TwinSupervisor;
 }
 
-/** `gate` sees every request first (IAM). */
-export function tableTwins(ctx: TwinContext, deps: { gate?: RequestGate } = {}): TableTwins {
-  let server: LocalServer | undefined;
+export function tableTwins(ctx: TwinContext): TableTwins {
+  let twin: TwinSupervisor | undefined;
   let client: DynamoDBClient | undefined;
   return {
     emulates: { "aws:dynamodb/table:Table": "dynalite table" },
-    endpoint: () => server?.endpoint ?? "",
+    endpoint: () => twin?.endpoint ?? "",
+    twin: () => twin!,
     async open() {
-      server = await startDynalite({
-        dataDir: path.join(ctx.dataDir, "dynamodb"),
-        observer: { gate: deps.gate, rewrite: askForCapacity, onExchange: (x) => recordDynamoDb(ctx.metrics.dynamodb, x.action, x.status, x.requestBody, x.responseBody) },
-      });
-      client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2, endpoint: server.endpoint });
+      twin = new TwinSupervisor({ service: "dynamodb", dataDir: ctx.dataDir, gates: ctx.gates, log: ctx.log, onCounters: (d) => addCounters(ctx.metrics.dynamodb, d) });
+      await twin.start();
+      // The tool credentials: the twin's gates let the stack's own table making through, unfaulted.
+      client = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2, endpoint: twin.endpoint });
     },
     async declare(args, state) {
       const how = await ensureTable(client!, String(state.name), args.inputs as TableInputs);
@@ -36,7 +35,7 @@ export function tableTwins(ctx: TwinContext, deps: { gate?: RequestGate } = {}):
     },
     async stop() {
       client?.destroy();
-      await server?.close();
+      await twin?.stop();
     },
   };
 }

@@ -8,7 +8,7 @@ import type { GateAnswer, GatedRequest, RequestGate } from "../aws/request-gate"
 import { accessDeniedAnswer, authFailureAnswer } from "./denial-answers";
 import { evaluatePolicies, type PolicyDocument } from "./policy-evaluation";
 import { dynamoDbAuthorizations, secretsManagerAuthorizations, sqsAuthorizations, type Authorization, type Where } from "./request-authorizations";
-import { createSigV4Verifier, type SigV4Verifier } from "./sigv4-verifier";
+import { createSigV4Verifier, type SignedRequest, type SigV4Verifier } from "./sigv4-verifier";
 
 /** One set of credentials the twins accept. */
 export type IamPrincipal =
@@ -43,6 +43,11 @@ function header(req: GatedRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** The request as its signature covers it: the request line comes as the `:method`/`:path` pseudo-headers. */
+export function signedRequestOf(req: GatedRequest): SignedRequest {
+  return { method: header(req, ":method") ?? "POST", url: header(req, ":path") ?? "/", headers: req.headers, body: req.body };
+}
+
 /** The authorizations `req` needs. */
 export function authorizationsOf(req: GatedRequest, where: Where): Authorization[] {
   if (req.service === "dynamodb") return dynamoDbAuthorizations(req.action, req.body, where);
@@ -69,7 +74,7 @@ export function createIamGate(config: IamGateConfig, opts: IamGateOptions = {}):
   };
 
   return (req) => {
-    const verified = verifiers[req.service]({ method: header(req, ":method") ?? "POST", url: header(req, ":path") ?? "/", headers: req.headers, body: req.body });
+    const verified = verifiers[req.service](signedRequestOf(req));
     if (!verified.ok) return refuse(req, authFailureAnswer(req, verified.failure), { reason: verified.failure.kind, error: verified.failure.message });
     const p = verified.principal;
     if (p.kind === "tool") return undefined;

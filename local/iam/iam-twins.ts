@@ -1,11 +1,12 @@
-// The registry entry for IAM: the gate the DynamoDB and SQS twins consult (iam-gate.ts). Until the
-// program has run it knows only the local stack's tool credentials; once the functions have their
-// credentials, it knows each function's role session and that role's policies from the graph.
+// The registry entry for IAM: the config of the gate (iam-gate.ts) that runs first in the DynamoDB
+// and SQS twin processes, sent there through the stack's gate settings (ctx.gates), so a twin that
+// restarts gets it again. Until the program has run it knows only the local stack's tool
+// credentials; once the functions have their credentials, it knows each function's role session
+// and that role's policies from the graph.
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../aws/local-account";
-import type { RequestGate } from "../aws/request-gate";
 import type { ProgramRun } from "../program/resource-record";
 import type { TwinContext, TwinModule } from "../twin-module";
-import { createIamGate, type IamGateConfig, type IamPrincipal } from "./iam-gate";
+import type { IamGateConfig, IamPrincipal } from "./iam-gate";
 import type { RoleCredentials } from "./role-credentials";
 import { rolePoliciesOf } from "./role-policies";
 
@@ -19,9 +20,7 @@ export interface FunctionIdentity {
 }
 
 export interface IamTwins extends TwinModule {
-  /** The gate in front of the DynamoDB and SQS twins. */
-  gate: RequestGate;
-  /** The gate's current configuration (plain JSON). */
+  /** The gate's current configuration (plain JSON), as the twin processes have it. */
   config(): IamGateConfig;
 }
 
@@ -47,9 +46,13 @@ export function iamGateConfig(run: Pick<ProgramRun, "resources" | "config">, fun
   return { config: { accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, principals }, notes };
 }
 
+/** What the twin processes start with, before the program has run: only the stack's own tool credentials are known. */
+export function toolOnlyIamConfig(): IamGateConfig {
+  return { accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, principals: [TOOL] };
+}
+
 export function iamTwins(ctx: TwinContext, deps: { functions(): readonly FunctionIdentity[] }): IamTwins {
-  let config: IamGateConfig = { accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, principals: [TOOL] };
-  let gate = createIamGate(config, { log: ctx.log });
+  let config = ctx.gates.current().iam ?? toolOnlyIamConfig();
   return {
     emulates: {
       "aws:iam/role:Role": "credentials per function",
@@ -57,13 +60,13 @@ export function iamTwins(ctx: TwinContext, deps: { functions(): readonly Functio
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "enforced (known AWS managed policies)",
       "aws:iam/policy:Policy": "enforced where attached",
     },
-    gate: (req) => gate(req),
     config: () => config,
     async create(run) {
       const built = iamGateConfig(run, deps.functions());
       for (const note of built.notes) ctx.log(JSON.stringify({ level: "warn", source: "local", msg: "IAM: not enforced as on AWS", detail: note }));
       config = built.config;
-      gate = createIamGate(config, { log: ctx.log });
+      // Before start: nothing polls or is invoked until every twin process enforces it.
+      await ctx.gates.update({ iam: config });
     },
   };
 }

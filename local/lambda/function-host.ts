@@ -1,7 +1,8 @@
 // Runs one Lambda function locally from its unpacked archive: a pool of instances (see
 // instance-process.ts), one invocation at a time per instance (as Lambda does), held to the
 // configured timeout. An instance that times out or crashes is killed; the next invocation gets a
-// fresh one, a cold start.
+// fresh one, a cold start. An instance left idle for a while is ended, as Lambda recycles idle
+// execution environments, so a stack that drained a load gives its memory back.
 import { randomUUID } from "node:crypto";
 import type { FunctionMetrics } from "../metrics";
 import { instanceEnv, killInstance, spawnInstance, type FunctionSpec, type Instance, type InstanceOptions } from "./instance-process";
@@ -10,12 +11,19 @@ import { refusedInvocation, type InvokeOutcome } from "./invoke-outcome";
 export type { FunctionSpec } from "./instance-process";
 export type { InvokeOutcome } from "./invoke-outcome";
 
+/** How long an instance may stay idle before it is ended (Lambda recycles idle ones after minutes). */
+export const IDLE_INSTANCE_MS = 5 * 60_000;
+
 export interface HostOptions extends InstanceOptions {
   metrics: FunctionMetrics;
+  /** Idle time after which an instance is ended. Default IDLE_INSTANCE_MS. */
+  idleMs?: number;
 }
 
 export class LambdaHost {
-  private idle: Instance[] = [];
+  /** Most recently used last; each with when it was released. */
+  private idle: Array<{ instance: Instance; since: number }> = [];
+  private reaper: NodeJS.Timeout | undefined;
   private count = 0;
   private waiting: Array<() => void> = [];
   private inFlight = new Set<Promise<unknown>>();
@@ -49,7 +57,7 @@ export class LambdaHost {
 
   private async acquire(): Promise<{ instance: Instance; cold: boolean }> {
     for (;;) {
-      const idle = this.idle.pop();
+      const idle = this.idle.pop()?.instance;
       if (idle && idle.alive) return { instance: idle, cold: false };
       if (idle) {
         // It died while idle (a stray error after its last invocation): its slot is free again.
@@ -65,12 +73,27 @@ export class LambdaHost {
   }
 
   private release(instance: Instance, reusable: boolean): void {
-    if (reusable && instance.alive && !this.stopping) this.idle.push(instance);
-    else {
+    if (reusable && instance.alive && !this.stopping) {
+      this.idle.push({ instance, since: Date.now() });
+      this.reaper ??= setInterval(() => this.reapIdle(), Math.min(30_000, Math.max(50, (this.opts.idleMs ?? IDLE_INSTANCE_MS) / 4))).unref();
+    } else {
       killInstance(instance);
       this.count -= 1;
     }
     this.waiting.shift()?.();
+  }
+
+  /** Ends the instances idle for longer than the idle limit; the next invocation starts cold. */
+  private reapIdle(): void {
+    const limit = Date.now() - (this.opts.idleMs ?? IDLE_INSTANCE_MS);
+    const stale = this.idle.filter((i) => i.since <= limit);
+    if (stale.length === 0) return;
+    this.idle = this.idle.filter((i) => i.since > limit);
+    for (const { instance } of stale) {
+      killInstance(instance);
+      this.count -= 1;
+    }
+    this.opts.log(JSON.stringify({ level: "info", source: "local", fn: this.spec.logicalName, msg: "ended idle function instances", count: stale.length, idleMs: this.opts.idleMs ?? IDLE_INSTANCE_MS }));
   }
 
   /** Invokes the function once; never throws for a function failure, it reports it. */
@@ -153,6 +176,7 @@ export class LambdaHost {
   /** Refuses new invocations, waits for the running ones (each bounded by its timeout), then ends every instance. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.reaper) clearInterval(this.reaper);
     await Promise.allSettled([...this.inFlight]);
     const exits = [...this.all].map(
       (i) =>

@@ -32,6 +32,8 @@ export interface FunctionTwins extends TwinModule {
   pids(): number[];
   /** Who each function runs as (once created): its name, role and credentials. */
   identities(): FunctionIdentity[];
+  /** The same, per function (its logical name in the program). */
+  instances(): Record<string, number[]>;
 }
 
 function functionMetrics(r: ResourceRecord): FunctionMetrics {
@@ -64,6 +66,7 @@ export function functionTwins(ctx: TwinContext, deps: { awsEnv(): Record<string,
     find: (ref) => functions.find((f) => refersTo(ref, f.record)),
     pids: () => functions.flatMap((f) => f.host.pids()),
     identities: () => functions.map((f) => ({ functionName: f.host.spec.physicalName, roleArn: String(f.record.inputs.role ?? ""), credentials: f.credentials })),
+    instances: () => Object.fromEntries(functions.map((f) => [f.record.name, f.host.pids()])),
     async create(run) {
       const records = run.resources.filter((r) => r.type === "aws:lambda/function:Function");
       if (records.length === 0) return;

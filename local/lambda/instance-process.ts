@@ -3,7 +3,7 @@
 // bounded as Lambda bounds it.
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
-import * as readline from "node:readline";
+import { forwardLines } from "../child-output";
 import { credentialsEnv, type RoleCredentials } from "../iam/role-credentials";
 
 export interface FunctionSpec {
@@ -65,17 +65,6 @@ export function instanceEnv(s: FunctionSpec, opts: InstanceOptions): Record<stri
   };
 }
 
-function forwardLines(stream: NodeJS.ReadableStream | null, level: string, fn: string, pid: number | undefined, log: (line: string) => void): void {
-  if (!stream) return;
-  const rl = readline.createInterface({ input: stream });
-  rl.on("line", (line) => {
-    if (line.trim() === "") return;
-    // Handlers log structured JSON already; anything else is wrapped so every line stays JSON.
-    if (line.startsWith("{")) log(line);
-    else log(JSON.stringify({ level, source: "lambda", fn, pid, msg: line }));
-  });
-}
-
 /** Starts an instance; `ready` settles when its init phase ends (or fails, or runs out of time). */
 export function spawnInstance(spec: FunctionSpec, opts: InstanceOptions): Instance {
   const child = fork(BOOTSTRAP, [], {
@@ -93,8 +82,9 @@ export function spawnInstance(spec: FunctionSpec, opts: InstanceOptions): Instan
   // A failed send or spawn surfaces as the invocation's error or as 'exit'; without a listener
   // an 'error' event would bring the whole local stack down.
   child.on("error", (err) => opts.log(JSON.stringify({ level: "error", source: "local", fn: spec.logicalName, pid: child.pid, msg: "instance process error", error: err.message })));
-  forwardLines(child.stdout, "info", spec.logicalName, child.pid, opts.log);
-  forwardLines(child.stderr, "error", spec.logicalName, child.pid, opts.log);
+  // Handlers log structured JSON already; anything else (a stray console.log, a crash) is wrapped.
+  forwardLines(child.stdout, opts.log, (msg) => ({ level: "info", source: "lambda", fn: spec.logicalName, pid: child.pid, msg }));
+  forwardLines(child.stderr, opts.log, (msg) => ({ level: "error", source: "lambda", fn: spec.logicalName, pid: child.pid, msg }));
   instance.ready = new Promise((resolve) => {
     const timer = setTimeout(() => resolve({ error: { errorType: "Runtime.InitTimeout", errorMessage: `init exceeded ${INIT_LIMIT_MS} ms` } }), INIT_LIMIT_MS);
     const onMessage = (msg: { type?: string; initMs?: number; error?: { errorType: string; errorMessage: string } }) => {

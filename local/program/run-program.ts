@@ -7,10 +7,14 @@ import type * as pulumiTypes from "@pulumi/pulumi";
 import { LOCAL_ACCOUNT_ID } from "../aws/local-account";
 import { ProgramError, watchUnhandledRejections, type RejectionWatch } from "./program-error";
 import { inProgramTurn } from "./program-turn";
+import { Registrations } from "./registrations";
 import { PROJECT_DIR, PROJECT_NAME } from "./project";
 import { defaultState, invokeResult } from "./provider-state";
 import type { NewResourceArgs, ProgramRun, ResourceRecord } from "./resource-record";
 import { loadStackConfig } from "./stack-config";
+
+/** How long a failed program's registrations must stay idle before its run ends (see registrations.ts). */
+const FAILED_QUIET_MS = 100;
 
 export interface RunOptions {
   stack: string;
@@ -78,19 +82,23 @@ async function runUnderMocks(opts: RunOptions, projectDir: string, rejections: R
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
   const resources: ResourceRecord[] = [];
+  const registrations = new Registrations();
 
   pulumi.runtime.setAllConfig(config);
   await pulumi.runtime.setMocks(
     {
-      async newResource(args) {
-        const base = defaultState(args as NewResourceArgs, region, accountId, opts.stack);
-        const extra = (await opts.onResource?.(args as NewResourceArgs, base)) ?? {};
-        const state = { ...base, ...extra };
-        // A new resource arrives with an empty id: the mock is the provider and must make one up.
-        const id = args.id || state.id || `${state.name ?? args.name}`;
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, id, custom: args.custom ?? true });
-        return { id, state };
-      },
+      newResource: (args) =>
+        registrations.track(
+          (async () => {
+            const base = defaultState(args as NewResourceArgs, region, accountId, opts.stack);
+            const extra = (await opts.onResource?.(args as NewResourceArgs, base)) ?? {};
+            const state = { ...base, ...extra };
+            // A new resource arrives with an empty id: the mock is the provider and must make one up.
+            const id = args.id || state.id || `${state.name ?? args.name}`;
+            resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, id, custom: args.custom ?? true });
+            return { id, state };
+          })(),
+        ),
       call: (args) => invokeResult(args.token, region, accountId),
     },
     PROJECT_NAME,
@@ -111,8 +119,11 @@ async function runUnderMocks(opts: RunOptions, projectDir: string, rejections: R
     thrown = { error };
   }
   // Even when the program failed: the registrations it started (and the twins they create) must
-  // finish before the caller tears anything down, or they fail later with an unrelated error.
-  await settings.waitForRPCs();
+  // finish before the caller tears anything down, or they fail later with an unrelated error. Once
+  // it has failed, some may never finish (they wait on a resource that could not register): then
+  // the twins being made are what is waited for.
+  const failed = thrown ? Promise.resolve() : rejections.failure.catch(() => undefined);
+  await Promise.race([settings.waitForRPCs(), failed.then(() => registrations.quiet(FAILED_QUIET_MS))]);
   // Rejections nobody handled are reported after the microtasks drain.
   await new Promise((resolve) => setImmediate(resolve));
   if (thrown || rejections.failed) {

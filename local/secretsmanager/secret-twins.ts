@@ -6,6 +6,8 @@
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../aws/local-account";
 import type { LocalServer } from "../aws/loopback-server";
 import type { RequestGate } from "../aws/request-gate";
+import type { GateConfig } from "../aws/twin-protocol";
+import { createIamGate } from "../iam/iam-gate";
 import type { TwinContext, TwinModule } from "../twin-module";
 import { sourceSecretVariable } from "../../runtime/contract/sources";
 import { parseSources, SOURCES_KEY } from "../../runtime/sources/source-config";
@@ -26,9 +28,24 @@ function plainValue(input: unknown): unknown {
   return input;
 }
 
-export function secretTwins(ctx: TwinContext, deps: { gates: () => readonly RequestGate[]; outOfBand: () => Record<string, string[]> }): SecretTwins {
+/**
+ * The gates in front of the local Secrets Manager: IAM's, from the stack's gate config (the same
+ * the twin processes get), rebuilt when it changes. Chaos rules do not apply here (--chaos names
+ * DynamoDB and SQS only).
+ */
+function iamGates(ctx: TwinContext): () => readonly RequestGate[] {
+  let built: { config?: GateConfig["iam"]; gates: RequestGate[] } = { gates: [] };
+  return () => {
+    const iam = ctx.gates.current().iam;
+    if (iam !== built.config) built = { config: iam, gates: iam ? [createIamGate(iam, { log: ctx.log })] : [] };
+    return built.gates;
+  };
+}
+
+export function secretTwins(ctx: TwinContext, deps: { outOfBand: () => Record<string, string[]> }): SecretTwins {
   const registry = new SecretsRegistry({ region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
   const names = new Map<string, string>();
+  const gates = iamGates(ctx);
   let server: LocalServer | undefined;
   return {
     emulates: {
@@ -38,7 +55,7 @@ export function secretTwins(ctx: TwinContext, deps: { gates: () => readonly Requ
     registry,
     endpoint: () => server?.endpoint ?? "",
     async open() {
-      server = await startSecretsManager({ registry, gates: deps.gates });
+      server = await startSecretsManager({ registry, gates });
     },
     async declare(args, state) {
       if (args.type === "aws:secretsmanager/secret:Secret") {

@@ -82,6 +82,8 @@ export async function createQueueTwin(client: SQSClient, name: string, attribute
 
 /** A message to send again: what SendMessage needs to recreate it. */
 export interface SavedMessage {
+  /** The id SQS gave it, kept so a resend that crashes can name it (resend-guard.ts). */
+  id?: string;
   body: string;
   messageAttributes?: Record<string, MessageAttributeValue>;
   groupId?: string;

@@ -1,10 +1,11 @@
 // local-aws-sqs keeps messages in memory, so a clean stop saves what is still queued to the data
 // dir and the next start sends it again: an acknowledged event survives a restart. (A crash is
-// covered by the journal, journal.ts.)
+// covered by the journal, journal.ts.) Both run in the SQS twin's process (sqs-service.ts).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { sendMessages, type LocalQueue, type SavedMessage } from "./create-queue";
+import { ResendGuard, type ResendOutcome } from "./resend-guard";
 
 /** queue name → messages that were still queued when the stack stopped. */
 export type SavedQueues = Record<string, SavedMessage[]>;
@@ -29,6 +30,7 @@ export async function saveQueuedMessages(client: SQSClient, queues: LocalQueue[]
       if (batch.length === 0) break;
       for (const m of batch) {
         messages.push({
+          id: m.MessageId,
           body: m.Body ?? "",
           ...(m.MessageAttributes ? { messageAttributes: m.MessageAttributes } : {}),
           ...(m.Attributes?.MessageGroupId ? { groupId: m.Attributes.MessageGroupId } : {}),
@@ -49,23 +51,31 @@ export async function saveQueuedMessages(client: SQSClient, queues: LocalQueue[]
   return count;
 }
 
-/** Sends the saved messages back to their queues, then removes the file. Returns how many. */
-export async function restoreQueuedMessages(client: SQSClient, queues: LocalQueue[], dataDir: string, log: (line: string) => void): Promise<number> {
+/**
+ * Sends the saved messages back to their queues (through the resend guard), then removes the
+ * file; those of a queue the program no longer declares stay in it.
+ */
+export async function restoreQueuedMessages(client: SQSClient, queues: LocalQueue[], dataDir: string, log: (fields: Record<string, unknown>) => void): Promise<ResendOutcome<SavedMessage & { id: string }>> {
   const file = path.join(dataDir, SAVE_FILE);
-  if (!fs.existsSync(file)) return 0;
+  const outcome: ResendOutcome<SavedMessage & { id: string }> = { sent: 0, quarantined: [] };
+  if (!fs.existsSync(file)) return outcome;
   const saved = JSON.parse(fs.readFileSync(file, "utf8")) as SavedQueues;
-  let count = 0;
+  const guard = new ResendGuard(dataDir, "saved");
   for (const [name, messages] of Object.entries(saved)) {
     const q = queues.find((x) => x.name === name);
     if (!q) {
-      log(JSON.stringify({ level: "warn", source: "local", msg: "saved messages for a queue the program no longer declares: kept in the file", queue: name, count: messages.length }));
+      log({ level: "warn", msg: "saved messages for a queue the program no longer declares: kept in the file", queue: name, count: messages.length });
       continue;
     }
-    await sendMessages(client, q, messages);
-    count += messages.length;
+    const done = await guard.resend(
+      messages.map((m, i) => ({ ...m, id: m.id ?? `${name}#${i}` })),
+      (batch) => sendMessages(client, q, batch),
+    );
+    outcome.sent += done.sent;
+    outcome.quarantined.push(...done.quarantined);
     delete saved[name];
   }
   if (Object.keys(saved).length === 0) fs.rmSync(file);
   else fs.writeFileSync(file, JSON.stringify(saved));
-  return count;
+  return outcome;
 }

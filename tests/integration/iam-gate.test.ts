@@ -63,8 +63,8 @@ async function failure(p: Promise<unknown>): Promise<Error & { $metadata: { http
 }
 
 test.before(async () => {
-  dynamo = await startDynalite({ observer: { gate, onExchange: () => {} } });
-  sqs = await startSqs({ observer: { gate, onExchange: () => {} } });
+  dynamo = await startDynalite({ observer: { gates: () => [gate], onExchange: () => {} } });
+  sqs = await startSqs({ observer: { gates: () => [gate], onExchange: () => {} } });
   await ddb(LOCAL_CREDENTIALS).send(
     new CreateTableCommand({ TableName: "gated", BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }] }),
   );

@@ -100,7 +100,7 @@ if (deployed) {
     assert.match(receiveFailed!.error, /is not authorized to perform: sqs:receivemessage/);
     const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))).Attributes!;
     assert.equal([attrs.ApproximateNumberOfMessages, attrs.ApproximateNumberOfMessagesNotVisible], ["1", "0"], "never received, so never in flight");
-    assert.is(stack.metrics().lambda["sluice-worker-function"].invocations, 0);
+    assert.is((await stack.metrics()).lambda["sluice-worker-function"].invocations, 0);
   });
 
   test.run();

@@ -4,25 +4,10 @@
 // with AWS's reason.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createSigV4Verifier, type SignedRequest } from "../../local/iam/sigv4-verifier";
-
-/** A SHA-256 for the signer (it takes any hash constructor); the signing algorithm is the SDK's. */
-type Bytes = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: Bytes) => (typeof d === "string" ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
-class NodeSha256 {
-  private readonly h;
-  constructor(secret?: Bytes) {
-    this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
-  }
-  update(data: Bytes): void {
-    this.h.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
+import { NodeSha256 } from "./sdk-signer";
 
 const KEY = { accessKeyId: "ASIAEXAMPLEKEY000001", secretAccessKey: "s3cr3t/s3cr3t+s3cr3t", sessionToken: "token-of-the-session" };
 const NOW = Date.UTC(2025, 2, 4, 10, 0, 0);

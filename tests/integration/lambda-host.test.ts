@@ -9,6 +9,7 @@ import { LambdaHost, type FunctionSpec } from "../../local/lambda/function-host"
 import { buildSdkLayer } from "../../local/lambda/sdk-layer";
 import { emptyMetrics } from "../../local/metrics";
 import { localAwsEnv } from "../../local/aws/local-account";
+import { eventually } from "./target";
 
 const HANDLER_SOURCE = `
 const started = Date.now();
@@ -30,7 +31,7 @@ let tmp = "";
 let layer = "";
 const hosts: LambdaHost[] = [];
 
-function host(overrides: Partial<FunctionSpec> = {}): LambdaHost {
+function host(overrides: Partial<FunctionSpec> = {}, idleMs?: number): LambdaHost {
   const codeDir = path.join(tmp, "fn");
   const spec: FunctionSpec = {
     logicalName: "probe",
@@ -47,7 +48,7 @@ function host(overrides: Partial<FunctionSpec> = {}): LambdaHost {
   const metrics = emptyMetrics();
   const fm = { physicalName: spec.physicalName, triggers: [], memoryMb: 128, timeoutSeconds: 1, invocations: 0, errors: 0, timeouts: 0, coldStarts: 0, durationMs: 0, initMs: 0, billedMs: 0, gbSeconds: 0 };
   metrics.lambda.probe = fm;
-  const h = new LambdaHost(spec, { nodePath: layer, awsEnv: localAwsEnv({ dynamodb: "http://127.0.0.1:1", sqs: "http://127.0.0.1:2" }), metrics: fm, log: () => {} });
+  const h = new LambdaHost(spec, { nodePath: layer, awsEnv: localAwsEnv({ dynamodb: "http://127.0.0.1:1", sqs: "http://127.0.0.1:2" }), metrics: fm, log: () => {}, idleMs });
   hosts.push(h);
   return h;
 }
@@ -138,6 +139,17 @@ test("an instance that dies while idle frees its slot for a fresh one", async ()
   const first = await h.invoke({ action: "exit-later" });
   assert.ok(first.ok);
   await new Promise((r) => setTimeout(r, 300));
+  const next = await h.invoke({ action: "hello" });
+  assert.ok(next.ok && next.coldStart);
+});
+
+test("an instance idle past the idle limit is ended; the next invocation starts cold", async () => {
+  const h = host({ maxInstances: 2 }, 200);
+  const first = await h.invoke({ action: "hello" });
+  assert.ok(first.ok && first.coldStart);
+  const [pid] = h.pids();
+  await eventually("the idle instance to be ended", async () => (h.pids().length === 0 ? true : undefined), 10_000);
+  assert.throws(() => process.kill(pid, 0), undefined, `pid ${pid} is gone`);
   const next = await h.invoke({ action: "hello" });
   assert.ok(next.ok && next.coldStart);
 });

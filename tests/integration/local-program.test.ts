@@ -87,7 +87,7 @@ if (deployed) {
       assert.is(throttled[0].headers["content-type"], "application/json");
       assert.is(throttled[0].headers["retry-after"], undefined);
       assert.ok(throttled[0].headers["apigw-requestid"], "API Gateway's request id header");
-      assert.is(stack.metrics().api.throttled, throttled.length);
+      assert.is((await stack.metrics()).api.throttled, throttled.length);
     } finally {
       await stack.stop();
       fs.rmSync(tmp, { recursive: true, force: true });

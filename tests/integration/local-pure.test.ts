@@ -12,10 +12,6 @@ import { isTextContentType, requestTime, toHttpResult } from "../../local/http/p
 import { actionOf } from "../../local/aws/request-observer";
 import { askForCapacity, recordDynamoDb } from "../../local/aws/request-metrics";
 import { emptyMetrics } from "../../local/metrics";
-import { SqsJournal } from "../../local/sqs/journal";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 
 const routes: RouteDef<string>[] = ["GET /events/{id}", "POST /events", "POST /events/batch", "GET /events/latest", "ANY /files/{path+}", "GET /files/{path+}"].map((k) => ({ routeKey: k, target: k }));
 
@@ -139,26 +135,6 @@ test("AWS requests are counted by action; DynamoDB is asked for its consumed cap
   recordDynamoDb(m.dynamodb, "PutItem", 400, Buffer.from("{}"), Buffer.from('{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"}'));
   recordDynamoDb(m.dynamodb, "GetItem", 200, Buffer.from("{}"), Buffer.from('{"ConsumedCapacity":{"CapacityUnits":0.5}}'));
   assert.equal([m.dynamodb.requests, m.dynamodb.byAction, m.dynamodb.errorsByAction, m.dynamodb.writeUnits, m.dynamodb.readUnits], [3, { PutItem: 2, GetItem: 1 }, { PutItem: 1 }, 3, 0.5]);
-});
-
-test("the SQS journal keeps what was sent and not deleted, and ignores a line cut by a crash", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-journal-"));
-  try {
-    const j = new SqsJournal(SqsJournal.fileIn(dir));
-    const json = (o: unknown) => Buffer.from(JSON.stringify(o));
-    const url = "http://127.0.0.1:1/123456789012/q";
-    j.record({ action: "SendMessage", status: 200, requestBody: json({ QueueUrl: url, MessageBody: "a" }), responseBody: json({ MessageId: "m-a" }) });
-    j.record({ action: "SendMessageBatch", status: 200, requestBody: json({ QueueUrl: url, Entries: [{ Id: "0", MessageBody: "b" }, { Id: "1", MessageBody: "c" }] }), responseBody: json({ Successful: [{ Id: "0", MessageId: "m-b" }, { Id: "1", MessageId: "m-c" }] }) });
-    j.record({ action: "SendMessage", status: 400, requestBody: json({ QueueUrl: url, MessageBody: "refused" }), responseBody: json({ MessageId: "m-x" }) });
-    j.record({ action: "ReceiveMessage", status: 200, requestBody: json({}), responseBody: json({ Messages: [{ MessageId: "m-a", ReceiptHandle: "h-a" }, { MessageId: "m-b", ReceiptHandle: "h-b" }] }) });
-    j.record({ action: "DeleteMessage", status: 200, requestBody: json({ QueueUrl: url, ReceiptHandle: "h-a" }), responseBody: json({}) });
-    j.record({ action: "DeleteMessageBatch", status: 200, requestBody: json({ QueueUrl: url, Entries: [{ Id: "0", ReceiptHandle: "h-b" }] }), responseBody: json({ Successful: [], Failed: [{ Id: "0" }] }) });
-    j.close(false);
-    fs.appendFileSync(SqsJournal.fileIn(dir), '{"op":"send","m":{"queue":"q","id":"m-cut"');
-    assert.equal(SqsJournal.pending(dir).map((m) => [m.queue, m.id, m.body]), [["q", "m-b", "b"], ["q", "m-c", "c"]]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 });
 
 test.run();

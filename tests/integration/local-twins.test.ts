@@ -120,13 +120,13 @@ if (deployed) {
   });
 
   test("a function that runs past its timeout is stopped: the request gets a 500, the invocation counts as a timeout, the next one starts cold", async () => {
-    stack.resetMetrics();
+    await stack.resetMetrics();
     const res = await api().get("echo/sleep");
     assert.is(res.statusCode, 500);
     assert.equal(json(res), { message: "Internal Server Error" });
     const after = await api().get("echo/after");
     assert.is(after.statusCode, 200);
-    const m = stack.metrics().lambda["fx-web"];
+    const m = (await stack.metrics()).lambda["fx-web"];
     assert.is(m.timeouts, 1);
     assert.is(m.invocations, 2);
     assert.ok(m.coldStarts >= 1, "the instance after the timeout is a fresh one");
@@ -156,7 +156,7 @@ if (deployed) {
   });
 
   test("through the event source mapping: a good message is processed once; one reported as failed is retried and redriven to the DLQ", async () => {
-    stack.resetMetrics();
+    await stack.resetMetrics();
     const good = `good-${unique()}`;
     const bad = `bad-${unique()}`;
     for (const body of [{ id: good, do: "ok" }, { id: bad, do: "fail" }]) {
@@ -175,7 +175,7 @@ if (deployed) {
     assert.ok(moved);
     assert.is(await attempts(good), 1, "the good message was not retried");
     assert.is(await attempts(bad), 2, "maxReceiveCount receives, then the DLQ");
-    const m = stack.metrics();
+    const m = await stack.metrics();
     assert.is(m.sqs.byAction.SendMessage, 2);
     assert.ok((m.sqs.byAction.DeleteMessageBatch ?? 0) >= 1);
     assert.is(m.api.byRoute["POST /send"], 2);

@@ -57,5 +57,16 @@ if (deployed) {
     });
   }
 
+  test("a function whose archive is refused while its inputs are serialized (the zip rewrite) fails the start with the program's message, though a mapping waits on it forever", async () => {
+    // Before the fix the start never settled: bound the wait so a regression fails instead of hanging.
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("the start was still pending after 60 s")), 60_000)));
+    const { err, outputsWritten, locked } = await Promise.race([failedStart({ stack: "test", config: { "sluice:refuseIn": "inputs" }, projectDir: FIXTURE }), hung]).finally(() => clearTimeout(timer));
+    assert.instance(err, ProgramError);
+    assert.match(err!.message, /"code".*the function requires @aws-sdk\/client-s3, which is not among the SDK packages taken from the Lambda runtime/);
+    assert.not.ok(outputsWritten);
+    assert.not.ok(locked, "the data dir is released");
+  });
+
   test.run();
 }

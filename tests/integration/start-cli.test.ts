@@ -3,16 +3,15 @@
 // it) stops it cleanly and leaves no process behind. Local only.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../../local/program/project";
+import { exited, killGroup, spawnStart, START, TSX } from "./start-process";
 import { cloudEvent, eventually, faultEvent, httpClient, json, TARGET_ENV } from "./target";
 
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
-const TSX = path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
-const START = ["local/start.ts"];
 
 /** Every process below `pid`, found through /proc (detached ones keep their parent link). */
 function descendants(pid: number): number[] {
@@ -48,13 +47,6 @@ function alive(pid: number): boolean {
   }
 }
 
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once("exit", (code, signal) => resolve({ code, signal }));
-  });
-}
-
 if (deployed) {
   test.skip("npm start (flags, outputs, Ctrl-C) — skipped: local stack only", () => {});
 } else {
@@ -64,6 +56,8 @@ if (deployed) {
     [["--bogus"], /unknown option "--bogus"/],
     [["--outputs"], /--outputs needs a value/],
     [["--config", "corsOrigins"], /--config takes KEY=VALUE/],
+    [["--chaos", "dynamodb:PutItems=error:0.1"], /--chaos "dynamodb:PutItems=error:0.1": dynamodb has no operation "PutItems"/],
+    [["--chaos", "sqs:*=latency:fast"], /the duration must be like 200ms or 5s/],
   ] as const) {
     test(`bad flags (${flags.join(" ")}) get a clear message and exit 2`, () => {
       const res = spawnSync(process.execPath, [TSX, ...START, ...flags], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 30_000 });
@@ -96,18 +90,11 @@ if (deployed) {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-start-"));
     const outputs = path.join(tmp, "outputs.json");
     // Its own process group, so the test can do what a terminal does on Ctrl-C: signal the group.
-    const child = spawn(process.execPath, [TSX, ...START, "--port", "0", "--outputs", outputs, "--data-dir", path.join(tmp, "data")], {
-      cwd: PROJECT_DIR,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.stdout!.resume();
+    const { child, io } = spawnStart(["--port", "0", "--outputs", outputs, "--data-dir", path.join(tmp, "data")]);
     try {
       await eventually("the outputs file", async () => (fs.existsSync(outputs) ? true : undefined), 60_000);
       const out = JSON.parse(fs.readFileSync(outputs, "utf8")) as { apiUrl: string };
-      assert.match(stderr, new RegExp(`endpoint: ${out.apiUrl.replace(/[.]/g, "\\.")}`));
+      assert.match(io.err, new RegExp(`endpoint: ${out.apiUrl.replace(/[.]/g, "\\.")}`));
       const api = httpClient(out.apiUrl);
       // The stack answers as soon as the file exists: it was written once ready.
       const res = await api.post("events", { body: JSON.stringify(cloudEvent()), headers: { "content-type": "application/cloudevents+json" } });
@@ -124,20 +111,14 @@ if (deployed) {
       let timer: NodeJS.Timeout | undefined;
       const { code } = await Promise.race([
         exited(child),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no exit after SIGINT:\n${stderr}`)), 30_000))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no exit after SIGINT:\n${io.err}`)), 30_000))),
       ]).finally(() => clearTimeout(timer));
-      assert.is(code, 0, stderr);
-      assert.match(stderr, /stopped/);
+      assert.is(code, 0, io.err);
+      assert.match(io.err, /stopped/);
       assert.not.ok(fs.existsSync(outputs), "the outputs file goes with the stack: it means ready");
       await eventually("every process of the stack to be gone", async () => (before.every((p) => !alive(p)) ? true : undefined), 10_000);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }
+      killGroup(child);
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
@@ -146,13 +127,7 @@ if (deployed) {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-crash-"));
     const outputs = path.join(tmp, "outputs.json");
     const dataDir = path.join(tmp, "data");
-    const start = () => {
-      const child = spawn(process.execPath, [TSX, ...START, "--port", "0", "--outputs", outputs, "--data-dir", dataDir], { cwd: PROJECT_DIR, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      const io = { out: "", err: "" };
-      child.stdout!.on("data", (c: Buffer) => (io.out += c.toString()));
-      child.stderr!.on("data", (c: Buffer) => (io.err += c.toString()));
-      return { child, io };
-    };
+    const start = () => spawnStart(["--port", "0", "--outputs", outputs, "--data-dir", dataDir]);
     const children: ChildProcess[] = [];
     try {
       const first = start();
@@ -185,15 +160,7 @@ if (deployed) {
       process.kill(-second.child.pid!, "SIGINT");
       assert.is((await exited(second.child)).code, 0, second.io.err);
     } finally {
-      for (const c of children) {
-        if (c.exitCode === null && c.signalCode === null) {
-          try {
-            process.kill(-c.pid!, "SIGKILL");
-          } catch {
-            /* already gone */
-          }
-        }
-      }
+      for (const c of children) killGroup(c);
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
