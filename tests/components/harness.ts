@@ -141,4 +141,6 @@ export const TYPES = {
   stage: "aws:apigatewayv2/stage:Stage",
   permission: "aws:lambda/permission:Permission",
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  secret: "aws:secretsmanager/secret:Secret",
+  secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
 } as const;

@@ -76,6 +76,7 @@ function physicalNames(resources: ResourceRecord[]): { kind: NameKind; name: str
     [TYPES.topic]: "topic",
     [TYPES.dashboard]: "dashboard",
     [TYPES.alarm]: "alarm",
+    [TYPES.secret]: "secret",
   };
   return resources
     .filter((r) => byType[r.type])

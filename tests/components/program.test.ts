@@ -7,6 +7,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { QUEUE_POLL_ACTIONS } from "../../components/queue-with-dlq";
 import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
+import { routeKeysByFunction } from "../../runtime/contract/routes";
+import { parseSources, readSourcesEnvironment } from "../../runtime/sources/source-config";
 import { key, ofType, one, runStack, TYPES, type StackRun } from "./harness";
 import { DEPLOY_STACKS, deploy, PROD_SETUP, stackNameOf } from "./stacks";
 import type { ResourceRecord } from "../../local/program/resource-record";
@@ -97,6 +99,8 @@ for (const variant of DEPLOY_STACKS) {
       // The worker's poll actions come with its subscription (QueueWithDlq.subscribe).
       const queueActions = new Set([...FUNCTION_PERMISSIONS[label].queue, ...(label === "worker" ? QUEUE_POLL_ACTIONS : [])]);
       if (queueActions.size > 0) expected[queue.state.arn] = [...queueActions].sort();
+      // The ingest reads each source's secret, exactly those (components/source-secrets.ts).
+      for (const secret of FUNCTION_PERMISSIONS[label].secrets.length > 0 ? ofType(run, TYPES.secret) : []) expected[secret.state.arn] = [...FUNCTION_PERMISSIONS[label].secrets];
       // With a customer key, DynamoDB needs all four for every table caller; SQS needs a subset of them.
       const key = run.config["sluice:kmsKeyArn"];
       if (key) expected[key] = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
@@ -159,8 +163,15 @@ for (const variant of DEPLOY_STACKS) {
     const table = one(run, TYPES.table).state.name;
     assert.equal(Object.keys(env("ingest")).sort(), [
       "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LEASE_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_MAX_BODY_BYTES", "SLUICE_QUEUE_URL",
-      "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
+      "SLUICE_SOURCES", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
     ]);
+    // The sources of the config, read back as the ingest reads them, each with its secret's ARN.
+    const sources = readSourcesEnvironment(env("ingest").SLUICE_SOURCES, "SLUICE_SOURCES");
+    assert.equal([...sources.keys()], parseSources(run.config["sluice:sources"] ? JSON.parse(run.config["sluice:sources"]) : undefined).map((s) => s.name));
+    for (const s of sources.values()) {
+      if (s.verify === "none") assert.is(s.secretId, undefined);
+      else assert.ok(ofType(run, TYPES.secret).some((secret) => secret.state.arn === s.secretId), `${s.name} reads a secret of this stack`);
+    }
     assert.is(env("ingest").SLUICE_QUEUE_URL, one(run, TYPES.queue, "sluice-events-queue").state.url);
     assert.is(env("ingest").SLUICE_TABLE_NAME, table);
     assert.is(env("ingest").SLUICE_TEST_EVENTS, on("testEvents"));
@@ -193,14 +204,21 @@ for (const variant of DEPLOY_STACKS) {
     const integrationFor = (r: ResourceRecord) => ofType(run, TYPES.integration).find((i) => `integrations/${i.id}` === r.inputs.target);
     const routes = Object.fromEntries(ofType(run, TYPES.route).map((r) => [r.inputs.routeKey, integrationFor(r)?.inputs.integrationUri]));
     const invoke = (label: "ingest" | "query") => functionByLabel(run, label).state.invokeArn;
+    const names = parseSources(run.config["sluice:sources"] ? JSON.parse(run.config["sluice:sources"]) : undefined).map((s) => s.name);
+    const keys = routeKeysByFunction({ demoSource: config(run, "demoSource") === "true" }, names);
     const expected: Record<string, string> = {
       "POST /events": invoke("ingest"),
       "POST /events/batch": invoke("ingest"),
+      "POST /sources/{name}": invoke("ingest"),
+      "OPTIONS /sources/{name}": invoke("ingest"),
       "GET /events/{id}": invoke("query"),
       "GET /health": invoke("query"),
       $default: invoke("query"),
     };
     if (config(run, "demoSource") === "true") expected["GET /demo/source"] = invoke("query");
+    // A literal route per configured source, beside the parameterized one.
+    for (const k of keys.ingest.filter((k) => !(k in expected))) expected[k] = invoke("ingest");
+    assert.is(Object.keys(expected).length, keys.ingest.length + keys.query.length);
     assert.equal(routes, expected);
     for (const r of ofType(run, TYPES.route)) assert.is(r.inputs.apiId, api.id);
     for (const i of ofType(run, TYPES.integration)) {

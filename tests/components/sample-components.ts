@@ -9,6 +9,7 @@ import { IngestApi, type IngestApiArgs } from "../../components/ingest-api";
 import { PipelineDashboard, type PipelineDashboardArgs } from "../../components/pipeline-dashboard";
 import { PipelineFunction, type PipelineFunctionArgs } from "../../components/pipeline-function";
 import { QueueWithDlq, type QueueWithDlqArgs } from "../../components/queue-with-dlq";
+import { SourceSecrets, type SourceSecretsArgs } from "../../components/source-secrets";
 
 export interface SampleTransforms {
   fn?: PipelineFunctionArgs<unknown, unknown>["transform"];
@@ -17,6 +18,7 @@ export interface SampleTransforms {
   api?: IngestApiArgs["transform"];
   alarms?: AlarmSetArgs["transform"];
   dashboard?: PipelineDashboardArgs["transform"];
+  secrets?: SourceSecretsArgs["transform"];
 }
 
 /** The logical names the sample gives its components (the program's own, so names look alike). */
@@ -27,6 +29,7 @@ export const SAMPLE = {
   api: "sluice-api",
   alarms: "sluice-alarms",
   dashboard: "sluice",
+  secrets: "sluice-sources",
 } as const;
 
 export function sampleComponents(transforms: SampleTransforms = {}, kmsKeyArn?: string): void {
@@ -41,6 +44,8 @@ export function sampleComponents(transforms: SampleTransforms = {}, kmsKeyArn?: 
   const queue = new QueueWithDlq(SAMPLE.queue, { consumerTimeoutSeconds: 10, kmsKeyArn, transform: transforms.queue });
   queue.grant(fn, ["sqs:SendMessage"]);
   queue.subscribe(fn);
+  const secrets = new SourceSecrets(SAMPLE.secrets, { sources: [{ name: "hook" }], values: { hook: ["s"] }, protect: false, kmsKeyArn, transform: transforms.secrets });
+  secrets.grant(fn, ["secretsmanager:GetSecretValue"]);
   const api = new IngestApi(SAMPLE.api, { targets: { fn: { function: fn, routes: ["POST /things"] } }, transform: transforms.api });
   const alarms = new AlarmSet(SAMPLE.alarms, {
     functions: [{ label: "fn", functionName: fn.functionName, timeoutSeconds: 10 }],

@@ -40,6 +40,9 @@ const HOOKS: Hook[] = [
   { component: "alarms", hook: "topic", type: TYPES.topic, children: ["sluice-alarms-topic"], arg: "displayName", value: "Sluice alarms" },
   { component: "alarms", hook: "subscription", type: TYPES.subscription, children: ["sluice-alarms-email"], arg: "endpoint", value: "oncall@example.com" },
   { component: "alarms", hook: "alarm", type: TYPES.alarm, arg: "evaluationPeriods", value: 3 },
+  { component: "secrets", hook: "secret", type: TYPES.secret, children: ["sluice-sources-hook"], arg: "description", value: "set by a transform" },
+  { component: "secrets", hook: "version", type: TYPES.secretVersion, children: ["sluice-sources-hook-value"], arg: "versionStages", value: ["AWSCURRENT", "sluice"] },
+  { component: "secrets", hook: "grant", type: TYPES.rolePolicy, children: ["sluice-worker-secrets-read"], arg: "namePrefix", value: "secrets-" },
   { component: "dashboard", hook: "dashboard", type: TYPES.dashboard, children: ["sluice-dashboard"], arg: "name", input: "dashboardName", value: "ops-board" },
 ];
 
