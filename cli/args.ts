@@ -1,6 +1,7 @@
 // Command-line parsing into one typed command. Nothing here touches the network or the disk.
 import { parseArgs } from "node:util";
 import { routeKey } from "../runtime/contract/routes";
+import { SOURCE_SECRET_VARIABLE_PREFIX } from "../runtime/contract/sources";
 import { MAX_BATCH } from "./send-events";
 import { UsageError } from "./target";
 import { parseWhere, type WhereClause } from "./where";
@@ -33,7 +34,8 @@ export type Command =
   | { name: "version" }
   | { name: "send"; file?: string; common: CommonOptions; sending: SendingOptions }
   | { name: "pull"; from: string; type: string; where: WhereClause[]; source?: string; strict: boolean; common: CommonOptions; sending: SendingOptions }
-  | { name: "status"; id: string; common: CommonOptions };
+  | { name: "status"; id: string; common: CommonOptions }
+  | { name: "verify"; id: string; secrets: string[]; common: CommonOptions };
 
 export const USAGE = `Usage: sluice <command> [options]
 
@@ -42,6 +44,10 @@ Commands:
   pull --from URL           fetch a JSON list, normalize each record with its type's schema,
                             drop invalid ones, keep those matching --where, and send them
   status ID                 show a stored event (ID is the id the API answered with)
+  verify ID [--secret S]…   check a source event's signature again, from its stored raw body and
+                            receipt, with the source's secrets (--secret, ${SOURCE_SECRET_VARIABLE_PREFIX}<NAME>,
+                            or the stack file with --stack local); exit 0 valid, 1 invalid,
+                            3 nothing to verify (not found, not signed)
 
 Target (one of):
   --url URL                 the API base URL (or the SLUICE_URL environment variable)
@@ -101,6 +107,7 @@ export function parseCommand(argv: string[]): Command {
         where: { type: "string", multiple: true },
         source: { type: "string" },
         strict: { type: "boolean", default: false },
+        secret: { type: "string", multiple: true },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
       },
@@ -135,11 +142,12 @@ export function parseCommand(argv: string[]): Command {
 
   switch (name) {
     case "send":
-      only("send", ["from", "type", "where", "source", "strict"]);
+      only("send", ["from", "type", "where", "source", "strict", "secret"]);
       if (rest.length > 1) throw new UsageError("send takes at most one FILE (or - for stdin)");
       return { name: "send", file: rest[0], common, sending };
     case "pull": {
       if (rest.length > 0) throw new UsageError(`pull takes no positional arguments, got ${rest.join(" ")}`);
+      if (v.secret) throw new UsageError("--secret does not apply to pull");
       if (!v.from) throw new UsageError("pull needs --from URL");
       let where: WhereClause[];
       try {
@@ -150,9 +158,13 @@ export function parseCommand(argv: string[]): Command {
       return { name: "pull", from: v.from, type: v.type ?? DEFAULT_TYPE, where, source: v.source, strict: v.strict ?? false, common, sending };
     }
     case "status":
-      only("status", ["from", "type", "where", "source", "strict", "batch", "concurrency", "dry-run"]);
+      only("status", ["from", "type", "where", "source", "strict", "batch", "concurrency", "dry-run", "secret"]);
       if (rest.length !== 1) throw new UsageError("status takes exactly one ID");
       return { name: "status", id: rest[0], common };
+    case "verify":
+      only("verify", ["from", "type", "where", "source", "strict", "batch", "concurrency", "dry-run"]);
+      if (rest.length !== 1) throw new UsageError("verify takes exactly one ID");
+      return { name: "verify", id: rest[0], secrets: v.secret ?? [], common };
     default:
       throw new UsageError(`unknown command ${JSON.stringify(name)}; try sluice --help`);
   }

@@ -4,20 +4,14 @@
 // dev stack with other secrets, runs as is); for a source whose secret is made out of band
 // (`secretName`), they seed that secret in the local Secrets Manager.
 import { sourceSecretVariable } from "../../runtime/contract/sources";
+import { parseSecretValue } from "../../runtime/sources/secret-value";
 import { parseSources, SOURCE_SECRETS_KEY, SOURCES_KEY } from "../../runtime/sources/source-config";
 
-/** One variable's value: a JSON array of secrets, or one secret. */
-export function parseSecretVariable(value: string): string[] {
-  const trimmed = value.trim();
-  if (trimmed.startsWith("[")) {
-    try {
-      const list = JSON.parse(trimmed) as unknown;
-      if (Array.isArray(list) && list.every((s) => typeof s === "string")) return list as string[];
-    } catch {
-      // One secret that happens to start with a bracket.
-    }
-  }
-  return [value];
+/** One variable's value, read as a secret's value is (a JSON list, or one secret). */
+function parseSecretVariable(name: string, value: string): string[] {
+  const list = parseSecretValue(value);
+  if (!list) throw new Error(`${sourceSecretVariable(name)} holds no secret: give one secret, or a JSON list of them`);
+  return list;
 }
 
 export interface SecretSeeds {
@@ -43,8 +37,8 @@ export function secretSeeds(config: Record<string, string>, env: Record<string, 
   for (const s of sources) {
     const value = env[sourceSecretVariable(s.name)];
     if (value === undefined || value === "") continue;
-    if (s.secretName) outOfBand[s.secretName] = parseSecretVariable(value);
-    else made[s.name] = parseSecretVariable(value);
+    if (s.secretName) outOfBand[s.secretName] = parseSecretVariable(s.name, value);
+    else made[s.name] = parseSecretVariable(s.name, value);
   }
   if (Object.keys(made).length === 0) return { config: {}, outOfBand };
   let current: Record<string, unknown> = {};

@@ -6,6 +6,9 @@ import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { dependencyFailure } from "../failure-classes";
 import type { Logger } from "../log";
+import { parseSecretValue } from "./secret-value";
+
+export { parseSecretValue };
 
 /** After a failed refresh, how long the stale value is used before the next read is tried. */
 const STALE_RETRY_MS = 30_000;
@@ -19,20 +22,6 @@ export interface SourceSecretValues {
 
 export interface SecretReader {
   read(secretId: string): Promise<SourceSecretValues>;
-}
-
-/** A secret's value as the list it holds: a JSON array of strings, or one plain secret. */
-export function parseSecretValue(value: string): string[] | undefined {
-  if (value.trimStart().startsWith("[")) {
-    try {
-      const list = JSON.parse(value) as unknown;
-      if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === "string" && s !== "")) return list as string[];
-    } catch {
-      // Not JSON after all: one secret that starts with a bracket.
-    }
-    return value.trim().endsWith("]") ? undefined : [value];
-  }
-  return value === "" ? undefined : [value];
 }
 
 export function createSecretsManagerReader(client: SecretsManagerClient): SecretReader {
