@@ -5,7 +5,7 @@
 // (`secretName`), they seed that secret in the local Secrets Manager.
 import { sourceSecretVariable } from "../../runtime/contract/sources";
 import { parseSecretValue } from "../../runtime/sources/secret-value";
-import { parseSources, SOURCE_SECRETS_KEY, SOURCES_KEY } from "../../runtime/sources/source-config";
+import { needsSecrets, parseSources, SOURCE_SECRETS_KEY, SOURCES_KEY } from "../../runtime/sources/source-config";
 
 /** One variable's value, read as a secret's value is (a JSON list, or one secret). */
 function parseSecretVariable(name: string, value: string): string[] {
@@ -34,7 +34,7 @@ export function secretSeeds(config: Record<string, string>, env: Record<string, 
   }
   const outOfBand: Record<string, string[]> = {};
   const made: Record<string, string[]> = {};
-  for (const s of sources) {
+  for (const s of sources.filter(needsSecrets)) {
     const value = env[sourceSecretVariable(s.name)];
     if (value === undefined || value === "") continue;
     if (s.secretName) outOfBand[s.secretName] = parseSecretVariable(s.name, value);
