@@ -1,6 +1,7 @@
 // A local Secrets Manager on loopback, speaking the service's JSON 1.1 protocol (X-Amz-Target
 // `secretsmanager.<Action>`) for what Sluice and its operators call: GetSecretValue (the ingest),
-// PutSecretValue and CreateSecret (a rotation tried locally with the AWS CLI or SDK), DescribeSecret.
+// PutSecretValue and CreateSecret (a rotation tried locally with the AWS CLI or SDK), DescribeSecret
+// and ListSecrets (to find a secret's name).
 // The request gates (IAM) run first, as on AWS a denied call never reaches the service.
 import * as http from "node:http";
 import { randomUUID } from "node:crypto";
@@ -54,6 +55,8 @@ export function secretsManagerAnswer(registry: SecretsRegistry, action: string, 
       if (!s) return NOT_FOUND();
       return { status: 200, body: { ARN: s.arn, Name: s.name, VersionIdsToStages: Object.fromEntries(s.versions.filter((v) => v.stages.length > 0).map((v) => [v.versionId, v.stages])) } };
     }
+    case "ListSecrets":
+      return { status: 200, body: { SecretList: registry.names().map((name) => ({ ARN: registry.ensure(name).arn, Name: name })) } };
     default:
       return error("UnknownOperationException", `${action} is not emulated by the local Secrets Manager`);
   }

@@ -78,7 +78,7 @@ async function startStack(c: TranscriptCommand): Promise<void> {
 }
 
 /** Reads may run before the worker has stored the event; a person typing is slower than a test. */
-const isRead = (command: string) => (/^curl\b/.test(command) && !/\s(-d|--data[\w-]*|-X)\s/.test(command)) || /\bsluice status\b/.test(command);
+const isRead = (command: string) => (/^curl\b/.test(command) && !/\s(-d|--data[\w-]*|-X)\s/.test(command)) || /\bsluice (status|verify)\b/.test(command);
 
 async function runCommand(c: TranscriptCommand): Promise<void> {
   const script = `(exit ${lastExit}); ${forThisRun(c.command)}`;

@@ -4,7 +4,7 @@
 // sentence), and the SLUICE_SOURCE_SECRET_<NAME> seeds of a local stack. No stack needed.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, GetSecretValueCommand, ListSecretsCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/local-account";
 import type { LocalServer } from "../../local/aws/loopback-server";
 import { createIamGate } from "../../local/iam/iam-gate";
@@ -42,6 +42,7 @@ if ((process.env[TARGET_ENV] ?? "").startsWith("deployed")) {
     assert.equal([current.SecretString, current.VersionStages], ['["two","one"]', ["AWSCURRENT"]]);
     const previous = await tool.send(new GetSecretValueCommand({ SecretId: "sources/allowed", VersionStage: "AWSPREVIOUS" }));
     assert.is(previous.SecretString, '["one"]');
+    assert.ok((await tool.send(new ListSecretsCommand({}))).SecretList?.some((x) => x.Name === "sources/allowed" && x.ARN === allowed), "listed by name");
     const missing = await tool.send(new GetSecretValueCommand({ SecretId: "nope" })).catch((e: Error) => e);
     assert.is((missing as Error).name, "ResourceNotFoundException");
     tool.destroy();
