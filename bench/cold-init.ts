@@ -19,7 +19,8 @@ process.stdout.write("__INIT__" + performance.now() + "\\n");
 /**
  * Requires the SDK packages the archive requires and constructs the clients its factory builds (as
  * runtime/aws-clients.ts does): a table client where the function is given a table, an SQS client
- * where it is given a queue (docs/architecture.md, environment variables).
+ * where it is given a queue, a Secrets Manager client where a source has secrets to read
+ * (docs/architecture.md, environment variables).
  */
 function baselineProbe(packages: string[], env: Record<string, string>): string {
   const lines = packages.map((p, i) => `const m${i} = require(${JSON.stringify(p)});`);
@@ -27,10 +28,12 @@ function baselineProbe(packages: string[], env: Record<string, string>): string 
   const dynamo = env[ENV_NAMES.tableName] ? has("@aws-sdk/client-dynamodb") : -1;
   const docs = has("@aws-sdk/lib-dynamodb");
   const sqs = env[ENV_NAMES.queueUrl] ? has("@aws-sdk/client-sqs") : -1;
+  const secrets = (env[ENV_NAMES.sources] ?? "").includes('"secretId"') ? has("@aws-sdk/client-secrets-manager") : -1;
   const opts = `{ maxAttempts: 3, requestHandler: { connectionTimeout: ${CONNECTION_TIMEOUT_MS}, requestTimeout: ${ATTEMPT_TIMEOUT_MS}, throwOnRequestTimeout: true } }`;
   if (dynamo >= 0) lines.push(`const ddb = new m${dynamo}.DynamoDBClient(${opts});`);
   if (dynamo >= 0 && docs >= 0) lines.push(`m${docs}.DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });`);
   if (sqs >= 0) lines.push(`new m${sqs}.SQSClient(${opts});`);
+  if (secrets >= 0) lines.push(`new m${secrets}.SecretsManagerClient(${opts});`);
   lines.push(`process.stdout.write("__INIT__" + performance.now() + "\\n");`);
   return lines.join("\n");
 }
@@ -79,6 +82,7 @@ export function measureColdInit(pkg: FunctionPackage, nodePath: string, runs: nu
     // Nothing listens here; neither probe makes a request.
     AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9",
     AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:9",
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: "http://127.0.0.1:9",
   };
   const baselineScript = baselineProbe(requires, pkg.environment);
   const archive: number[] = [];
@@ -89,5 +93,5 @@ export function measureColdInit(pkg: FunctionPackage, nodePath: string, runs: nu
   }
   const archiveMs = median(archive);
   const baselineMs = median(baseline);
-  return { archiveMs, baselineMs, ratio: archiveMs / baselineMs, runs, sdkPackages: [...new Set(requires.map(packageOf))], baselineClients: [...baselineScript.matchAll(/(DynamoDBClient|DynamoDBDocumentClient|SQSClient)/g)].map((m) => m[1]).filter((c, i, all) => all.indexOf(c) === i) };
+  return { archiveMs, baselineMs, ratio: archiveMs / baselineMs, runs, sdkPackages: [...new Set(requires.map(packageOf))], baselineClients: [...baselineScript.matchAll(/(DynamoDBClient|DynamoDBDocumentClient|SQSClient|SecretsManagerClient)/g)].map((m) => m[1]).filter((c, i, all) => all.indexOf(c) === i) };
 }
