@@ -121,8 +121,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const unlock = lockDataDir(dataDir);
   // The data dir is ours: what a killed run left in its work dir is stale.
   const workDir = path.join(dataDir, WORK_DIR_NAME);
-  fs.rmSync(workDir, { recursive: true, force: true });
-  fs.mkdirSync(workDir, { recursive: true });
+  try {
+    fs.rmSync(workDir, { recursive: true, force: true });
+    fs.mkdirSync(workDir, { recursive: true });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const metrics = emptyMetrics();
   const registry = createTwinRegistry({ projectDir, dataDir, workDir, metrics, gates, log }, { port: opts.port ?? DEFAULT_PORT, outOfBandSecrets: () => seeds.outOfBand });
   const opened: TwinModule[] = [];

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   // Relative paths are the user's, from where they ran the command.
   const dataDir = path.resolve(process.env.INIT_CWD ?? process.cwd(), args.dataDir);
   const outputsFile = path.resolve(process.env.INIT_CWD ?? process.cwd(), args.outputsFile);
-  process.stderr.write(`sluice local: starting stack ${args.stack} (data in ${path.relative(process.cwd(), dataDir) || "."})…\n`);
+  process.stderr.write(`sluice local: starting stack ${args.stack} (data in ${path.isAbsolute(args.dataDir) ? args.dataDir : path.relative(process.cwd(), dataDir) || "."})…\n`);
   const started = Date.now();
   const stack = await startLocalStack({ stack: args.stack, port: args.port, dataDir, outputsFile, config: args.config, chaos: args.chaos, projectDir: PROJECT_DIR });
 

@@ -44,8 +44,9 @@ function rebuiltObject(text: string, node: ObjectNode, original: Record<string, 
     const edits = coercionEdits(text, value, original[key], coerced[key]);
     members.push(text.slice(node.keyStarts[n], value.s) + applyEdits(text, edits, value.s, value.e));
   });
+  const read = new Set(node.keys);
   for (const key of Object.keys(coerced)) {
-    if (!node.keys.includes(key) && coerced[key] !== undefined) members.push(json(key) + ":" + json(coerced[key]));
+    if (!read.has(key) && coerced[key] !== undefined) members.push(json(key) + ":" + json(coerced[key]));
   }
   return "{" + members.join(",") + "}";
 }
@@ -69,7 +70,9 @@ export function coercionEdits(text: string, node: JsonNode, original: unknown, c
         continue;
       }
       o.keys.forEach((key, n) => work.push({ node: o.values[n], original: (w.original as Record<string, unknown>)[key], coerced: target[key] }));
-      const added = Object.keys(target).filter((key) => !o.keys.includes(key) && target[key] !== undefined);
+      // A Set, not keys.includes: an object of 25,000 members must cost 25,000 look-ups, not their square.
+      const read = new Set(o.keys);
+      const added = Object.keys(target).filter((key) => !read.has(key) && target[key] !== undefined);
       if (added.length > 0) {
         const members = added.map((key) => json(key) + ":" + json(target[key])).join(",");
         edits.push({ s: o.e - 1, e: o.e - 1, text: (o.keys.length > 0 ? "," : "") + members });

@@ -7,6 +7,7 @@ import { INPUT_LIMITS } from "./contract/limits";
 import { problem } from "./contract/problems";
 import { routeKey } from "./contract/routes";
 import type { ProblemBody } from "./contract/problems";
+import { DATA_MEMBERS } from "./cloudevent-attributes";
 import type { ScannedEvent } from "./cloudevent-envelope";
 import { lineAndColumn, pointerSegment, scanJson } from "./json-scan";
 import type { JsonNode, ObjectNode, ScanError, StringNode } from "./json-scan";
@@ -100,6 +101,11 @@ export function scanBinary(headers: Record<string, string | undefined>, contentT
     const attribute = lower.slice(CE_HEADER.length);
     const decoded = decodeHeaderValue(value);
     const path = pointerSegment(attribute);
+    // The body is the data: a header standing for it would make a second "data" member, and two
+    // headers of one name (a direct invoke keeps their case) a second attribute, in text we write.
+    if (DATA_MEMBERS.includes(attribute) || attributes.some(([n]) => n === attribute)) {
+      return { ok: false, problem: problem("validation-failed", "the CloudEvent envelope is invalid", { errors: [{ path, message: DATA_MEMBERS.includes(attribute) ? `in binary mode the body is the data; ${lower} must not be sent` : `the ${lower} header is sent twice` }], requestId }) };
+    }
     if (attribute === "datacontenttype") {
       return { ok: false, problem: problem("validation-failed", "the CloudEvent envelope is invalid", { errors: [{ path, message: "in binary mode the data's type is the Content-Type header; ce-datacontenttype must not be sent" }], requestId }) };
     }

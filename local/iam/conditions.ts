@@ -4,6 +4,8 @@
 // operators, set qualifiers, service keys like dynamodb:LeadingKeys, aws:SourceIp…) is reported as
 // unevaluated, and policy-evaluation.ts counts it against the caller.
 
+import { globRegExp } from "./glob";
+
 /** Condition key (lower-case) → its value for this request; absent keys are not in the request. */
 export type RequestContext = Record<string, string | undefined>;
 
@@ -17,8 +19,7 @@ export const KNOWN_CONDITION_KEYS = ["aws:principalarn", "aws:principalaccount",
 
 type Test = (given: string, wanted: string) => boolean;
 
-const like = (ignoreCase: boolean): Test => (given, wanted) =>
-  new RegExp(`^${wanted.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, ignoreCase ? "i" : "").test(given);
+const like = (ignoreCase: boolean): Test => (given, wanted) => globRegExp(wanted, ignoreCase ? "i" : "").test(given);
 
 /** Positive operators; each has a negated `…Not…` form below. */
 const TESTS: Record<string, Test> = {

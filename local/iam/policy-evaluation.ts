@@ -6,6 +6,7 @@
 // Deny that carries one denies. What is never evaluated: resource policies, SCPs, permission
 // boundaries, session policies.
 import { evaluateCondition, type ConditionBlock, type RequestContext } from "./conditions";
+import { globRegExp } from "./glob";
 
 export interface Statement {
   Sid?: string;
@@ -38,20 +39,6 @@ export interface Decision {
 }
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-const compiled = new Map<string, RegExp>();
-
-/** A wildcard pattern as a RegExp, compiled once per pattern (policies are few, requests many). */
-function globRegExp(pattern: string, flags: string): RegExp {
-  const key = `${flags}:${pattern}`;
-  let re = compiled.get(key);
-  if (!re) {
-    if (compiled.size > 1024) compiled.clear();
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-    compiled.set(key, (re = new RegExp(`^${body}$`, flags)));
-  }
-  return re;
-}
 
 /** IAM action names are case-insensitive, the service prefix included. */
 export function actionMatches(pattern: string, action: string): boolean {

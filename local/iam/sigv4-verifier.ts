@@ -5,6 +5,7 @@
 // and SQS twins use it, and so can the HTTP edge (`execute-api`). What each protocol answers for
 // a failure is the caller's business (denial-answers.ts); the failure says which it is.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { decodeComponent } from "../../runtime/http-request";
 
 /** A request as it arrived: method, path and query as sent (`req.url`), headers, raw body. */
 export interface SignedRequest {
@@ -60,14 +61,6 @@ export function sigV4Escape(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 /** The canonical URI of every service but S3: dot segments removed, then each byte escaped again. */
 export function canonicalPath(rawPath: string): string {
   const segments: string[] = [];
@@ -86,9 +79,9 @@ export function canonicalQuery(rawQuery: string): string {
   for (const part of rawQuery.split("&")) {
     if (part === "") continue;
     const eq = part.indexOf("=");
-    const name = sigV4Escape(decode(eq < 0 ? part : part.slice(0, eq)));
+    const name = sigV4Escape(decodeComponent(eq < 0 ? part : part.slice(0, eq)));
     if (name.toLowerCase() === "x-amz-signature") continue;
-    pairs.push([name, sigV4Escape(decode(eq < 0 ? "" : part.slice(eq + 1)))]);
+    pairs.push([name, sigV4Escape(decodeComponent(eq < 0 ? "" : part.slice(eq + 1)))]);
   }
   pairs.sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
   return pairs.map(([k, v]) => `${k}=${v}`).join("&");

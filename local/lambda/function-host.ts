@@ -113,6 +113,10 @@ export class LambdaHost {
       // Reserved concurrency 0 is how Lambda switches a function off: every invocation is throttled.
       return refusedInvocation(requestId, "TooManyRequestsException", "Rate Exceeded. (reserved concurrency is 0)");
     }
+    if (this.spec.reserved && this.idle.length === 0 && this.count >= this.spec.maxInstances) {
+      // Every reserved instance is busy: Lambda refuses the invocation, it does not queue it.
+      return refusedInvocation(requestId, "TooManyRequestsException", `Rate Exceeded. (reserved concurrency ${this.spec.maxInstances} in use)`);
+    }
     const { instance, cold } = await this.acquire();
     m.invocations += 1;
     let initMs = 0;

@@ -20,6 +20,11 @@ export interface FunctionSpec {
   memoryMb: number;
   /** Most instances at once (Lambda's reserved concurrency, or a local cap). */
   maxInstances: number;
+  /**
+   * Whether `maxInstances` is the function's reserved concurrency: past it Lambda throttles at once
+   * (TooManyRequestsException) where the local cap only makes the invocation wait. Default false.
+   */
+  reserved?: boolean;
   /** The execution role's session credentials, set as Lambda sets them. Default: awsEnv's. */
   credentials?: RoleCredentials;
 }

@@ -116,6 +116,17 @@ test("past its timeout an invocation is stopped, reported as timed out, and the 
   assert.is(h.pids().length, 1);
 });
 
+test("past its reserved concurrency an invocation is throttled at once; under the local cap it waits", async () => {
+  const reserved = host({ maxInstances: 1, reserved: true });
+  const [first, second] = await Promise.all([reserved.invoke({ action: "sleep", ms: 300 }), reserved.invoke({ action: "sleep", ms: 1 })]);
+  assert.ok(first.ok, "the first one runs");
+  assert.is(!second.ok && second.errorType, "TooManyRequestsException", "the second finds every reserved instance busy");
+  assert.ok((await reserved.invoke({ action: "hello" })).ok, "once free, the instance takes the next one");
+  const capped = host({ maxInstances: 1 });
+  const both = await Promise.all([capped.invoke({ action: "sleep", ms: 300 }), capped.invoke({ action: "sleep", ms: 1 })]);
+  assert.ok(both.every((o) => o.ok), "without a reservation the local cap queues the invocation");
+});
+
 test("a thrown error is reported with its type and the instance stays warm", async () => {
   const h = host({ maxInstances: 1 });
   const out = await h.invoke({ action: "throw" });

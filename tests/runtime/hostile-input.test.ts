@@ -76,6 +76,11 @@ test("refused with a 4xx problem, nothing stored or queued: depth, numbers, time
   await assertRefused(ctx, "binary ce-id: %00", await binary({ "ce-id": "%00" }), 422, "/id");
   await assertRefused(ctx, "binary ce-id: %C0%A0 (overlong UTF-8)", await binary({ "ce-id": "%C0%A0" }), 422, "/id");
   await assertRefused(ctx, "binary data 1e400", await binary({ "ce-id": "b-1" }, '{"n":1e400}'), 422, "/data/n");
+  await assertRefused(ctx, "binary ce-data header beside the body", await binary({ "ce-id": "b-2", "ce-data": "zzz" }), 422, "/data");
+  await assertRefused(ctx, "binary ce-data_base64 header", await binary({ "ce-id": "b-3", "ce-data_base64": "AAAA" }, ""), 422, "/data_base64");
+  const twice = apiEvent({ method: "POST", path: "/events", headers: { "content-type": "application/json", "ce-specversion": "1.0", "ce-source": "urn:s", "ce-type": "com.example.x", "ce-id": "b-4" }, body: "{}" });
+  twice.headers["CE-ID"] = "b-5"; // a direct invoke keeps the case API Gateway would have folded
+  await assertRefused(ctx, "binary attribute sent twice", await ctx.ingest(twice, lambdaContext()), 422, "/id");
   assert.is((await tableItems(ctx.b, ctx.table)).length, before, "nothing stored");
   assert.equal(await receiveAll(ctx.b, ctx.queueUrl), [], "nothing queued");
 });
@@ -105,6 +110,9 @@ test("the deepest legal event, the largest legal event (emoji), 10,000 keys, a 1
   await assertStoredExactly(ctx, "deepest", webhookText('{"x":' + "[".repeat(61) + "]".repeat(61) + "}"));
   const keys = "{" + Array.from({ length: 10_000 }, (_, i) => `"k${i}":${i}`).join(",") + "}";
   await assertStoredExactly(ctx, "10,000 keys", webhookText(keys));
+  // The type's struct copies the objects it checks, so the splice compares all 25,000 members.
+  const wide = "{" + Array.from({ length: 20_000 }, (_, i) => `"${i.toString(36)}":1`).join(",") + "}";
+  await assertStoredExactly(ctx, "20,000 keys (about 180 KB) under a typed event", webhookText(wide));
   // Varied emoji (4 bytes each in UTF-8), so the stored document does not compress to nothing.
   const shell = webhookText('{"s":""}');
   const room = INPUT_LIMITS.defaultMaxBodyBytes - Buffer.byteLength(shell);
