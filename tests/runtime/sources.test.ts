@@ -255,6 +255,30 @@ test("a type's coercions change the event, so the raw body is stored beside it, 
   assert.is(doc?.rawOf, undefined, "kept as bytes, not as a span of the changed event");
 });
 
+test("hostile requests to a source get a 4xx, never a 5xx, and store nothing", async (ctx) => {
+  const before = (await tableItems(ctx.b, ctx.table)).length;
+  const body = payload();
+  const at = String(now());
+  const cases: [string, string | Buffer, Record<string, string>, number][] = [
+    ["10,000 signatures in one header", body, { "content-type": "application/json", "webhook-id": "m", "webhook-timestamp": at, "webhook-signature": Array.from({ length: 10_000 }, () => "v1,AAAA").join(" ") }, 401],
+    ["a signature that is not base64", body, { "content-type": "application/json", "webhook-id": "m", "webhook-timestamp": at, "webhook-signature": "v1,@@@ v1,%%%" }, 401],
+    ["a timestamp of 400 digits", body, { "content-type": "application/json", "webhook-id": "m", "webhook-timestamp": "9".repeat(400), "webhook-signature": "v1,AAAA" }, 401],
+    ["Stripe's header as a wall of commas", body, { "content-type": "application/json", "stripe-signature": ",".repeat(5000) + "t=1,v1=" + "0".repeat(64) }, 401],
+    ["a body over the limit", "x".repeat(70_000), { "content-type": "text/plain" }, 413],
+    ["a content type that is not one", "{}", { "content-type": "json please" }, 415],
+    ["JSON 64 levels deep as data", "[".repeat(64) + "]".repeat(64), { "content-type": "application/json" }, 422],
+    ["an id of 2,000 characters", `{"metadata":{"message_id":"${"x".repeat(2000)}"}}`, { "content-type": "application/json" }, 422],
+    ["an id with a control character", '{"metadata":{"message_id":"a\\u0000b"}}', { "content-type": "application/json" }, 422],
+    ["bytes that are not UTF-8 as JSON", Buffer.from([0x7b, 0xc0, 0xa0, 0x7d]), { "content-type": "application/json" }, 400],
+  ];
+  for (const [what, b, headers, status] of cases) {
+    const name = status === 401 ? (headers["stripe-signature"] ? "stripe" : "sw") : what.startsWith("an id") ? "legacy" : "orders";
+    const res = await post(ctx, name, b, headers);
+    assert.is(res.statusCode, status, `${what}: ${res.body.slice(0, 200)}`);
+  }
+  assert.is((await tableItems(ctx.b, ctx.table)).length, before);
+});
+
 test("the secrets unreachable: 503 with Retry-After, nothing stored", async (ctx) => {
   const ids = { sw: "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AAAAAA", github: "x", stripe: "x", hook: "x" };
   const restore = applyEnv({ [ENV_NAMES.sources]: sourcesEnvironment(SOURCES, ids, 50) });
