@@ -3,7 +3,7 @@
 // SLUICE_SOURCE_SECRET_<NAME>, or from the local stack's stack file (--stack local). Pure but for
 // the one GET and the config read; the verdict is the scheme's own check (runtime/sources/).
 import { createHash } from "node:crypto";
-import { routePath } from "../runtime/contract/routes";
+import { routeKey, routePath } from "../runtime/contract/routes";
 import { sourceNameOf, sourceSecretVariable } from "../runtime/contract/sources";
 import type { VerificationReceipt } from "../runtime/contract/stored-document";
 import { parseSecretValue } from "../runtime/sources/secret-value";
@@ -55,7 +55,7 @@ export function secretsFor(source: string, given: { flags: string[]; env: NodeJS
 export function verifyStored(stored: StoredForVerify, secrets: (source: string) => string[]): VerifyVerdict {
   const id = stored.id;
   const source = stored.source ? sourceNameOf(stored.source) : undefined;
-  if (!source) return { verdict: "unverifiable", id, reason: "it did not come from a source (only POST /sources/{name} events are signed)" };
+  if (!source) return { verdict: "unverifiable", id, reason: `it did not come from a source (only ${routeKey("postSource")} events are signed)` };
   const receipt = stored.receipt;
   if (!receipt) return { verdict: "unverifiable", id, reason: "it has no verification receipt" };
   if (receipt.scheme === "none") return { verdict: "unverifiable", id, reason: `source ${source} verifies nothing (verify none): there is no signature` };

@@ -43,8 +43,8 @@ test("stored document: a raw body inside the event is stored once, as its span, 
   assert.ok(copy.byteLength - span.byteLength > 40_000, `${copy.byteLength} vs ${span.byteLength}`);
   const b64 = `{"data_base64":"${Buffer.from([0, 255]).toString("base64")}"}`;
   assert.equal([...decodeStoredDocument(encodeStoredDocument({ event: b64, key: "k", requestId: "r", rawOf: { start: 15, end: b64.length - 1, encoding: "base64" } })).raw!], [0, 255]);
-  const str = '{"data":"a=1\n"}';
-  assert.is(Buffer.from(decodeStoredDocument(encodeStoredDocument({ event: str, key: "k", requestId: "r", rawOf: { start: 8, end: str.length - 1, encoding: "string" } })).raw!).toString(), "a=1\n");
+  const str = '{"data":"a=1\\n"}';
+  assert.is(Buffer.from(decodeStoredDocument(encodeStoredDocument({ event: str, key: "k", requestId: "r", rawOf: { start: 8, end: str.length - 1, encoding: "string" } })).raw!).toString(), "a=1\n", "the string's value: an escape read as the character it stands for");
   assert.throws(() => decodeStoredDocument(encodeStoredDocument({ ...doc, rawOf: { start: 0, end: 999, encoding: "text" } })), /outside the event/);
 });
 
