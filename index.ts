@@ -20,7 +20,8 @@ import { routeKeysByFunction, routePath, sourceRouteKey } from "./runtime/contra
 import { ingestFactory } from "./runtime/ingest-handler";
 import { queryFactory } from "./runtime/query-handler";
 import { workerFactory } from "./runtime/worker-handler";
-import { checkSourcesFit, needsSecrets, parseSources, parseSourceSecrets, sourcesEnvironment } from "./runtime/sources/source-config";
+import { needsSecrets, parseSources, parseSourceSecrets } from "./runtime/sources/source-config";
+import { checkSourcesFit, sourcesEnvironment } from "./runtime/sources/sources-environment";
 import { version } from "./package.json";
 
 const config = new pulumi.Config();

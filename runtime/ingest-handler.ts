@@ -28,7 +28,8 @@ import { internalError, routeRequest } from "./route-request";
 import { readSettings } from "./settings";
 import { cachedSecrets, createSecretsManagerReader } from "./sources/secret-store";
 import type { SecretReader } from "./sources/secret-store";
-import { needsSecrets, readSourcesEnvironment } from "./sources/source-config";
+import { needsSecrets } from "./sources/source-config";
+import { readSourcesEnvironment } from "./sources/sources-environment";
 import { createSourceRoute } from "./sources/source-route";
 
 export { DEPENDENCY_RETRY_AFTER_SECONDS, decideConflict, senderRejection } from "./ingest-accept";

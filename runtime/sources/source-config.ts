@@ -1,13 +1,14 @@
 // The checks of `sluice:sources` and `sluice:sourceSecrets` (DESIGN §2b): one pure validator that
 // the program runs at `pulumi up` / `npm start` and the ingest runs again on SLUICE_SOURCES at
-// cold start, so both read a source the same way. A bad value fails with the key that holds it.
+// cold start (sources-environment.ts), so both read a source the same way. A bad value fails with
+// the key that holds it.
 import {
   DEFAULT_TOLERANCE_SECONDS,
   SIGNATURE_ENCODINGS,
   SOURCE_SCHEMES,
   sourceSecretVariable,
 } from "../contract/sources";
-import type { SignatureEncoding, SourceRuntime, SourceScheme, SourceSettings } from "../contract/sources";
+import type { SignatureEncoding, SourceScheme, SourceSettings } from "../contract/sources";
 import { idRuleText, parseIdRule, parseTemplate } from "./source-rules";
 
 /** The config keys, as `pulumi config` names them. */
@@ -36,13 +37,18 @@ export function isSourceConfigError(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === "SourceConfigError";
 }
 
-function fail(key: string, why: string): never {
+/** The error of a bad value under `key`. */
+export function sourceConfigError(key: string, why: string): Error {
   const err = new Error(`${key} ${why}`);
   err.name = "SourceConfigError";
-  throw err;
+  return err;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+function fail(key: string, why: string): never {
+  throw sourceConfigError(key, why);
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
@@ -174,71 +180,6 @@ export function parseSourceSecrets(raw: unknown, sources: readonly SourceSetting
     }
   }
   return out;
-}
-
-/** What the ingest's environment may hold of SLUICE_SOURCES: Lambda allows 4 KB for all variables together. */
-export const SOURCES_ENVIRONMENT_BUDGET = 3000;
-
-/**
- * SLUICE_SOURCES: the sources by name, each with the secret the ingest reads and its handshake
- * rate; settings at their default are left out (the reader applies them again), to stay within
- * SOURCES_ENVIRONMENT_BUDGET.
- */
-export function sourcesEnvironment(sources: readonly SourceSettings[], secretIds: Record<string, string>, stageRatePerSecond: number): string {
-  if (sources.length === 0) return "";
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const s of sources) {
-    const { name, ...settings } = s;
-    const entry: Record<string, unknown> = { ...settings, allowedRatePerMinute: (s.rateLimit ?? stageRatePerSecond) * 60 };
-    if (entry.toleranceSeconds === DEFAULT_TOLERANCE_SECONDS) delete entry.toleranceSeconds;
-    if (entry.jsonOnly === false) delete entry.jsonOnly;
-    if (s.webhookOrigins.length === 0) delete entry.webhookOrigins;
-    if (needsSecrets(s)) {
-      const id = secretIds[name];
-      if (!id) throw new Error(`source ${name} verifies ${s.verify} but has no secret`);
-      entry.secretId = id;
-    }
-    out[name] = entry;
-  }
-  const text = JSON.stringify(out);
-  if (text.length > SOURCES_ENVIRONMENT_BUDGET) {
-    fail(SOURCES_KEY, `holds ${sources.length} sources, which take ${text.length} bytes of the ingest function's environment; at most ${SOURCES_ENVIRONMENT_BUDGET} fit beside its other variables (Lambda allows 4 KB in all)`);
-  }
-  return text;
-}
-
-// As long as a secret's ARN can be: the name the program makes it (naming.ts) within arn:…:secret:NAME-xxxxxx.
-const LONGEST_SECRET_ID = "x".repeat(160);
-
-/** Fails now, naming sluice:sources, if SLUICE_SOURCES could not fit once the secrets' ARNs are known. */
-export function checkSourcesFit(sources: readonly SourceSettings[], stageRatePerSecond: number): void {
-  sourcesEnvironment(sources, Object.fromEntries(sources.map((s) => [s.name, s.secretName ?? LONGEST_SECRET_ID])), stageRatePerSecond);
-}
-
-/** SLUICE_SOURCES read back at cold start, with the same checks; a bad value names the variable. */
-export function readSourcesEnvironment(raw: string, variable: string): Map<string, SourceRuntime> {
-  const byName = new Map<string, SourceRuntime>();
-  if (raw.trim() === "") return byName;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (err) {
-    throw new Error(`${variable} is not JSON: ${(err as Error).message}`);
-  }
-  if (!isObject(parsed)) throw new Error(`${variable} must be a JSON object keyed by source name`);
-  const settings: Record<string, unknown> = {};
-  for (const [name, entry] of Object.entries(parsed)) {
-    if (!isObject(entry)) throw new Error(`${variable}.${name} must be an object`);
-    const { name: _n, secretId: _s, allowedRatePerMinute: _r, ...rest } = entry;
-    settings[name] = rest;
-  }
-  for (const s of parseSources(settings, variable)) {
-    const entry = parsed[s.name] as Record<string, unknown>;
-    if (needsSecrets(s) && typeof entry.secretId !== "string") throw new Error(`${variable}.${s.name}.secretId is missing: the source verifies ${s.verify}`);
-    const rate = typeof entry.allowedRatePerMinute === "number" ? entry.allowedRatePerMinute : 0;
-    byName.set(s.name, { ...s, ...(typeof entry.secretId === "string" ? { secretId: entry.secretId } : {}), allowedRatePerMinute: rate });
-  }
-  return byName;
 }
 
 /** The compiled rules of a source, parsed once per cold start. */

@@ -3,7 +3,8 @@
 // and SLUICE_SOURCES read back as written.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { checkSourcesFit, parseSources, parseSourceSecrets, readSourcesEnvironment, sourcesEnvironment } from "../../runtime/sources/source-config";
+import { parseSources, parseSourceSecrets } from "../../runtime/sources/source-config";
+import { checkSourcesFit, readSourcesEnvironment, sourcesEnvironment } from "../../runtime/sources/sources-environment";
 
 function refused(fn: () => unknown, key: string, why?: RegExp): string {
   try {
