@@ -1,6 +1,7 @@
 // The Sluice program: reads the stack's config and composes one pipeline (API → ingest → queue →
-// worker → table, query, alarms, dashboard). Behaviour lives in runtime/, resource shapes in
-// components/; this file only wires them together.
+// worker → table, query, the sources' secrets, the operator behind the IAM-only admin routes,
+// alarms, dashboard). Behaviour lives in runtime/, resource shapes in components/; this file only
+// wires them together.
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmSet } from "./components/alarm-set";
 import { IdempotentTable } from "./components/idempotent-table";
@@ -15,9 +16,13 @@ import { alarmEmailFor } from "./components/alarm-email";
 import { checkOutlastsCalls, leaseSecondsFor } from "./components/sizing";
 import { CALL_DEADLINE_MS } from "./runtime/aws-clients";
 import { functionEnvironment } from "./runtime/contract/environment";
+import { FAILURE_MODE_REFRESH_RANGE } from "./runtime/contract/failure-modes";
 import { FUNCTION_PERMISSIONS } from "./runtime/contract/permissions";
-import { routeKeysByFunction, routePath, sourceRouteKey } from "./runtime/contract/routes";
+import { routePath, routesByFunction, sourceRouteKey } from "./runtime/contract/routes";
+import type { ServedRoute } from "./runtime/contract/routes";
+import type { ApiRoute } from "./components/ingest-api";
 import { ingestFactory } from "./runtime/ingest-handler";
+import { operatorFactory } from "./runtime/operator-handler";
 import { queryFactory } from "./runtime/query-handler";
 import { workerFactory } from "./runtime/worker-handler";
 import { needsSecrets, parseSources, parseSourceSecrets } from "./runtime/sources/source-config";
@@ -50,12 +55,23 @@ const sourceSecretValues = parseSourceSecrets(config.getObject<unknown>("sourceS
 const throttleRateLimit = config.requireNumber("throttleRateLimit");
 checkSourcesFit(sources, throttleRateLimit);
 // Ingest: lease write, send, and the lease's compensation after a failed send. Query: one read.
+// Operator: its runs stop themselves in time; it needs room for one page of work and the answer.
 checkOutlastsCalls("ingest", ingestTimeout, 3, CALL_DEADLINE_MS);
 checkOutlastsCalls("query", config.requireNumber("queryTimeoutSeconds"), 1, CALL_DEADLINE_MS);
+const operatorTimeout = config.requireNumber("operatorTimeoutSeconds");
+checkOutlastsCalls("operator", operatorTimeout, 4, CALL_DEADLINE_MS);
+const listIndex = config.requireBoolean("listIndex");
+// Failure modes are for gamedays: a protected (or prod) stack refuses them outright.
+const failureModes = config.requireBoolean("failureModes");
+if (failureModes && (protect || stage === "prod")) throw new Error("sluice:failureModes cannot be true on a protected or prod stack: failure modes are for stacks whose data does not matter");
+const failureModeRefreshSeconds = config.requireNumber("failureModeRefreshSeconds");
+if (!Number.isInteger(failureModeRefreshSeconds) || failureModeRefreshSeconds < FAILURE_MODE_REFRESH_RANGE.min || failureModeRefreshSeconds > FAILURE_MODE_REFRESH_RANGE.max) {
+  throw new Error(`sluice:failureModeRefreshSeconds must be an integer from ${FAILURE_MODE_REFRESH_RANGE.min} to ${FAILURE_MODE_REFRESH_RANGE.max}, got ${failureModeRefreshSeconds}`);
+}
 
 const table = new IdempotentTable("sluice-idempotency", {
   protect,
-  bySourceIndex: config.requireBoolean("bySourceIndex"),
+  listIndex,
   kmsKeyArn,
   tags,
 });
@@ -97,6 +113,8 @@ const ingest = new PipelineFunction("sluice-ingest", {
     unknownTypes,
     testEvents,
     sources: secretIds.apply((ids) => sourcesEnvironment(sources, ids, throttleRateLimit)),
+    failureModes,
+    failureModeRefreshSeconds,
   }),
   tags,
 });
@@ -108,7 +126,7 @@ const worker = new PipelineFunction("sluice-worker", {
   reservedConcurrency: config.requireNumber("workerReservedConcurrency"),
   logRetentionDays,
   logLevel,
-  environment: functionEnvironment("worker", { ...common, windowSeconds, retentionDays, unknownTypes, testEvents }),
+  environment: functionEnvironment("worker", { ...common, windowSeconds, retentionDays, unknownTypes, testEvents, failureModes, failureModeRefreshSeconds }),
   tags,
 });
 
@@ -120,7 +138,18 @@ const query = new PipelineFunction("sluice-query", {
   reservedConcurrency: config.requireNumber("queryReservedConcurrency"),
   logRetentionDays,
   logLevel,
-  environment: functionEnvironment("query", { ...common, demoSource }),
+  environment: functionEnvironment("query", { ...common, demoSource, listIndex }),
+  tags,
+});
+
+const operator = new PipelineFunction("sluice-operator", {
+  callbackFactory: operatorFactory,
+  memorySize: config.requireNumber("operatorMemoryMb"),
+  timeout: operatorTimeout,
+  reservedConcurrency: config.requireNumber("operatorReservedConcurrency"),
+  logRetentionDays,
+  logLevel,
+  environment: functionEnvironment("operator", { ...common, queueUrl: queue.url, dlqUrl: queue.dlqUrl, listIndex, failureModes, failureModeRefreshSeconds }),
   tags,
 });
 
@@ -129,6 +158,9 @@ table.grant(ingest, FUNCTION_PERMISSIONS.ingest.table);
 queue.grant(ingest, FUNCTION_PERMISSIONS.ingest.queue);
 table.grant(worker, FUNCTION_PERMISSIONS.worker.table);
 table.grant(query, FUNCTION_PERMISSIONS.query.table);
+table.grant(operator, FUNCTION_PERMISSIONS.operator.table);
+queue.grant(operator, FUNCTION_PERMISSIONS.operator.queue);
+queue.grantDlq(operator, FUNCTION_PERMISSIONS.operator.dlq);
 sourceSecrets.grant(ingest, FUNCTION_PERMISSIONS.ingest.secrets);
 
 // The subscription grants the worker's role the poll actions itself.
@@ -139,12 +171,16 @@ queue.subscribe(worker, {
 });
 
 // Routes from runtime/contract/routes.ts; the catch-all goes to query, whose router answers 404/405.
-const routes = routeKeysByFunction({ demoSource }, sources.map((s) => s.name));
+// The admin routes are IAM only. Producer routes admit anyone until producer auth is configured;
+// a source's route is open at the edge, its own signature scheme checks it in the ingest.
+const routes = routesByFunction({ demoSource }, sources.map((s) => s.name));
+const apiRoutes = (served: ServedRoute[]): ApiRoute[] => served.map((r) => ({ key: r.key, authorization: { type: r.authorization === "iam" ? "iam" : "none" } }));
 
 const api = new IngestApi("sluice-api", {
   targets: {
-    ingest: { function: ingest, routes: routes.ingest },
-    query: { function: query, routes: routes.query },
+    ingest: { function: ingest, routes: apiRoutes(routes.ingest) },
+    query: { function: query, routes: apiRoutes(routes.query) },
+    operator: { function: operator, routes: apiRoutes(routes.operator) },
   },
   throttleRateLimit,
   throttleBurstLimit: config.requireNumber("throttleBurstLimit"),
@@ -162,6 +198,7 @@ const functions = [
   { label: "ingest", fn: ingest },
   { label: "worker", fn: worker },
   { label: "query", fn: query },
+  { label: "operator", fn: operator },
 ];
 const alarms = new AlarmSet("sluice-alarms", {
   functions: functions.map(({ label, fn }) => ({ label, functionName: fn.functionName, timeoutSeconds: fn.timeoutSeconds })),
@@ -196,8 +233,9 @@ export const dashboardUrl = dashboard.url;
 export const ingestFunctionName = ingest.functionName;
 export const workerFunctionName = worker.functionName;
 export const queryFunctionName = query.functionName;
+export const operatorFunctionName = operator.functionName;
 // Where each source's producer posts (the URL to give GitHub, Stripe, …).
 export const sourceUrls = api.url.apply((base) => Object.fromEntries(sources.map((s) => [s.name, base + routePath("postSource", { name: s.name })])));
 // The statements the customer key's policy must hold (README, Configuration: kmsKeyArn).
-export const kmsKeyPolicyStatements = kmsKeyArn ? keyPolicyStatements([table, queue, ingest, worker, query, alarms, sourceSecrets]) : undefined;
+export const kmsKeyPolicyStatements = kmsKeyArn ? keyPolicyStatements([table, queue, ingest, worker, query, operator, alarms, sourceSecrets]) : undefined;
 export { stage };

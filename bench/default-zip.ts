@@ -13,10 +13,11 @@ import { RUNTIME_PROVIDED_PACKAGES } from "../components/sdk-packaging";
 import { materializeArchive, zipDirectory } from "../local/lambda/archive";
 import { PROJECT_DIR } from "../local/program/project";
 import { ingestFactory } from "../runtime/ingest-handler";
+import { operatorFactory } from "../runtime/operator-handler";
 import { queryFactory } from "../runtime/query-handler";
 import { workerFactory } from "../runtime/worker-handler";
 
-const FACTORIES: Record<string, () => unknown> = { ingest: ingestFactory, worker: workerFactory, query: queryFactory };
+const FACTORIES: Record<string, () => unknown> = { ingest: ingestFactory, worker: workerFactory, query: queryFactory, operator: operatorFactory };
 
 export type ZipVariant = "default" | "sdk in zip";
 

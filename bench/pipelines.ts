@@ -36,11 +36,19 @@ export interface PipelineFigures {
 
 /**
  * The stack's config, with the stage throttle out of the way (the bench measures the pipeline, not
- * the throttle) and prod's log level: the log target is "at the prod log level".
+ * the throttle), prod's log level (the log target is "at the prod log level"), and the pipeline as
+ * DESIGN §8 prices it, the default: no by-source list index (its one write unit per event is
+ * reported beside, rows.ts) and no failure modes (their reads are a gameday's, not production's).
  */
 export function benchConfig(stack: string): Record<string, string> {
   const prodLevel = loadStackConfig("prod")["sluice:logLevel"];
-  return { "sluice:throttleRateLimit": "100000", "sluice:throttleBurstLimit": "100000", "sluice:logLevel": prodLevel };
+  return {
+    "sluice:throttleRateLimit": "100000",
+    "sluice:throttleBurstLimit": "100000",
+    "sluice:logLevel": prodLevel,
+    "sluice:listIndex": "false",
+    "sluice:failureModes": "false",
+  };
 }
 
 export async function measurePipelines(plan: PipelinePlan, workDir: string): Promise<PipelineFigures> {

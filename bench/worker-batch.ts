@@ -36,6 +36,11 @@ export function withLatency(store: EventStore, ms: number): EventStore & { calls
       await sleep(ms);
       return store.complete(...args);
     },
+    async noteRetry(...args: Parameters<EventStore["noteRetry"]>) {
+      wrapped.calls++;
+      await sleep(ms);
+      return store.noteRetry(...args);
+    },
     async get(...args: Parameters<EventStore["get"]>) {
       wrapped.calls++;
       await sleep(ms);

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { routeKey } from "../runtime/contract/routes";
 import { SOURCE_SECRET_VARIABLE_PREFIX } from "../runtime/contract/sources";
 import { MAX_BATCH } from "./send-events";
+import { OPS_USAGE } from "./ops-args";
 import { UsageError } from "./target";
 import { parseWhere, type WhereClause } from "./where";
 
@@ -74,7 +75,10 @@ Other:
   --verbose                 JSON log lines on stderr (retries with their delay and cause)
   -h, --help, --version
 
+${OPS_USAGE}
 Exit codes: 0 all stored (or valid), 1 something rejected or failed, 2 usage or target error.
+Operations: 0 done as asked, 1 refused, failed or not all done (the summary says what is left),
+2 usage or target error (no credentials, no target).
 `;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
@@ -84,6 +88,33 @@ function positiveInt(name: string, raw: string | undefined, fallback: number, mi
   return n;
 }
 
+/** The target and output options every command takes. */
+export function commonOptions(v: { url?: unknown; stack?: unknown; outputs?: unknown; json?: unknown; verbose?: unknown; retries?: unknown; timeout?: unknown }): CommonOptions {
+  const text = (x: unknown) => (typeof x === "string" ? x : undefined);
+  const common: CommonOptions = {
+    url: text(v.url),
+    stack: text(v.stack),
+    outputs: text(v.outputs),
+    json: v.json === true,
+    verbose: v.verbose === true,
+    retries: positiveInt("--retries", text(v.retries), 5, 0),
+    timeoutMs: positiveInt("--timeout", text(v.timeout), 15_000),
+  };
+  if (common.url && common.stack) throw new UsageError("pass either --url or --stack, not both");
+  return common;
+}
+
+/** The options every command takes (target, output, retries), for node:util's parseArgs. */
+export const COMMON_OPTION_SPECS = {
+  url: { type: "string" },
+  stack: { type: "string" },
+  outputs: { type: "string" },
+  json: { type: "boolean", default: false },
+  verbose: { type: "boolean", default: false },
+  retries: { type: "string" },
+  timeout: { type: "string" },
+} as const;
+
 export function parseCommand(argv: string[]): Command {
   let parsed;
   try {
@@ -92,13 +123,7 @@ export function parseCommand(argv: string[]): Command {
       allowPositionals: true,
       strict: true,
       options: {
-        url: { type: "string" },
-        stack: { type: "string" },
-        outputs: { type: "string" },
-        json: { type: "boolean", default: false },
-        verbose: { type: "boolean", default: false },
-        retries: { type: "string" },
-        timeout: { type: "string" },
+        ...COMMON_OPTION_SPECS,
         batch: { type: "boolean", default: false },
         concurrency: { type: "string" },
         "dry-run": { type: "boolean", default: false },
@@ -120,16 +145,7 @@ export function parseCommand(argv: string[]): Command {
   if (v.version) return { name: "version" };
   if (v.help || name === undefined || name === "help") return { name: "help", topic: name === "help" ? rest[0] : name };
 
-  const common: CommonOptions = {
-    url: v.url,
-    stack: v.stack,
-    outputs: v.outputs,
-    json: v.json ?? false,
-    verbose: v.verbose ?? false,
-    retries: positiveInt("--retries", v.retries, 5, 0),
-    timeoutMs: positiveInt("--timeout", v.timeout, 15_000),
-  };
-  if (common.url && common.stack) throw new UsageError("pass either --url or --stack, not both");
+  const common = commonOptions(v);
   const sending: SendingOptions = {
     batchSize: v.batch ? MAX_BATCH : 1,
     concurrency: positiveInt("--concurrency", v.concurrency, 8),

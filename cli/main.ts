@@ -1,5 +1,7 @@
 // The `sluice` command: parse, resolve the target, run the subcommand, print, pick the exit code.
-import { parseCommand, USAGE, type CommonOptions, type Command } from "./args";
+import { commonOptions, parseCommand, USAGE, type CommonOptions, type Command } from "./args";
+import { executeOps } from "./ops";
+import { parseOpsCommand } from "./ops-args";
 import { createClient } from "./http-client";
 import { parseRows, readSource } from "./input";
 import { createLogger } from "./log";
@@ -138,10 +140,14 @@ async function execute(cmd: Command, io: Io): Promise<number> {
   }
 }
 
-/** Runs the CLI and returns its exit code: 0 ok, 1 something rejected or failed (verify: invalid), 2 usage or target error, 3 nothing to verify. */
+/**
+ * Runs the CLI and returns its exit code: 0 ok, 1 something rejected or failed (or not all done;
+ * verify: invalid), 2 usage or target error, 3 nothing to verify.
+ */
 export async function run(argv: string[], io: Io = defaultIo()): Promise<number> {
   try {
-    return await execute(parseCommand(argv), io);
+    const ops = parseOpsCommand(argv, commonOptions);
+    return ops ? await executeOps(ops, io) : await execute(parseCommand(argv), io);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`sluice: ${err.message}\n`);

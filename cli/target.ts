@@ -37,6 +37,20 @@ export async function resolveTarget(opts: TargetOptions): Promise<string> {
   throw new UsageError("no target: pass --url URL or --stack NAME (or set SLUICE_URL)");
 }
 
+/**
+ * The operator credentials a local stack's outputs file names (`localEndpoints.operator`), for
+ * `--stack local`; undefined for any other target.
+ */
+export function localOperatorCredentials(opts: TargetOptions): { accessKeyId: string; secretAccessKey: string; region: string } | undefined {
+  if (opts.stack !== "local") return undefined;
+  const outputs = readOutputsFile(opts) as { localEndpoints?: { operator?: Record<string, unknown> } } | null;
+  const op = outputs?.localEndpoints?.operator;
+  if (!op || typeof op.accessKeyId !== "string" || typeof op.secretAccessKey !== "string" || typeof op.region !== "string") {
+    throw new UsageError("the local stack outputs name no operator credentials (localEndpoints.operator): restart the local stack with this version");
+  }
+  return { accessKeyId: op.accessKeyId, secretAccessKey: op.secretAccessKey, region: op.region };
+}
+
 function checkUrl(url: string, origin: string): string {
   if (!/^https?:\/\/[^/]/.test(url)) throw new UsageError(`${origin} must be an http(s) URL, got ${JSON.stringify(url)}`);
   return url;

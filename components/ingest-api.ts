@@ -6,11 +6,35 @@ import * as pulumi from "@pulumi/pulumi";
 import { SluiceComponent, type CommonArgs } from "./component";
 import type { Transform } from "./transform";
 
-/** A function the API routes to, and the route keys (`"POST /events"`) it serves. */
+/**
+ * Who may call a route: anyone who reaches the API (`none`), or a SigV4-signed request whose IAM
+ * identity is allowed `execute-api:Invoke` on the route (`iam`, API Gateway's AWS_IAM). One place
+ * turns it into the route's arguments (routeAuthorizationArgs), so another kind is one more case.
+ */
+export type ApiRouteAuthorization = { type: "none" } | { type: "iam" };
+
+/** A route key (`"POST /events"`) and who may call it. */
+export interface ApiRoute {
+  key: string;
+  /** Default `{ type: "none" }`. */
+  authorization?: ApiRouteAuthorization;
+}
+
+/** A function the API routes to, and the routes it serves (a bare key is a route anyone may call). */
 export interface ApiTarget {
   /** Anything with a function name and invoke ARN (a PipelineFunction or an aws.lambda.Function). */
   function: { functionName: pulumi.Input<string>; invokeArn: pulumi.Input<string> } | aws.lambda.Function;
-  routes: string[];
+  routes: (string | ApiRoute)[];
+}
+
+/** The route arguments that say who may call it. */
+export function routeAuthorizationArgs(authorization: ApiRouteAuthorization = { type: "none" }): Pick<aws.apigatewayv2.RouteArgs, "authorizationType"> {
+  switch (authorization.type) {
+    case "none":
+      return { authorizationType: "NONE" };
+    case "iam":
+      return { authorizationType: "AWS_IAM" };
+  }
 }
 
 /**
@@ -122,14 +146,16 @@ export class IngestApi extends SluiceComponent {
       );
       new aws.lambda.Permission(permName, permArgs, permOpts);
 
-      for (const routeKey of target.routes) {
+      for (const route of target.routes) {
+        const { key: routeKey, authorization } = typeof route === "string" ? { key: route, authorization: undefined } : route;
         checkRouteKey(routeKey);
         if (seen.has(routeKey)) throw new Error(`route ${routeKey} is mapped twice`);
         seen.add(routeKey);
+        if (routeKey === "$default" && authorization && authorization.type !== "none") throw new Error("the $default route must stay open: it only answers 404/405 for paths no route takes");
         const [routeName, routeArgs, routeOpts] = this.child<aws.apigatewayv2.RouteArgs>(
           `${name}-route-${routeSlug(routeKey)}`,
           t.route,
-          { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` },
+          { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}`, ...routeAuthorizationArgs(authorization) },
         );
         this.routes.push(new aws.apigatewayv2.Route(routeName, routeArgs, routeOpts));
       }

@@ -111,13 +111,25 @@ export class QueueWithDlq extends SluiceComponent {
    * `<grantee>-queue-<label>`.
    */
   grant(grantee: Grantee, actions: readonly string[], label = "access"): aws.iam.RolePolicy {
+    return this.grantOn("queue", this.queue, grantee, actions, label);
+  }
+
+  /**
+   * Grants `grantee` exactly `actions` (sqs:…) on the dead-letter queue, with the KMS use they
+   * imply, as `<grantee>-dlq-<label>`: for whoever looks into the DLQ and moves messages out of it.
+   */
+  grantDlq(grantee: Grantee, actions: readonly string[], label = "access"): aws.iam.RolePolicy {
+    return this.grantOn("dlq", this.dlq, grantee, actions, label);
+  }
+
+  private grantOn(target: "queue" | "dlq", queue: aws.sqs.Queue, grantee: Grantee, actions: readonly string[], label: string): aws.iam.RolePolicy {
     return this.grantPolicy({
       grantee,
-      target: "queue",
+      target,
       label,
       service: "sqs",
       actions,
-      resources: () => [this.queue.arn],
+      resources: () => [queue.arn],
       kmsActions: kmsActionsFor,
       transform: this.transforms.grant,
     });

@@ -12,6 +12,11 @@ export interface LocalEndpoints {
   sqs: string;
   /** The local Secrets Manager (the sources' secrets). */
   secretsmanager: string;
+  /**
+   * What an operator signs the IAM-only admin routes with, locally (the stack's tool credentials:
+   * the local account's admin), and the region to sign for. `sluice` reads them from here.
+   */
+  operator: { accessKeyId: string; secretAccessKey: string; region: string };
   /** The stack's control endpoint (control-server.ts): faults at run time, its processes. */
   control: string;
 }

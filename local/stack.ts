@@ -5,6 +5,7 @@
 // pipeline is declared here: what the program says is what runs.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws/local-account";
 import { parseChaos, type ChaosRule } from "./aws/chaos-spec";
 import { GateSettings } from "./aws/gate-settings";
 import type { TwinStatus } from "./aws/twin-supervisor";
@@ -161,7 +162,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       processes: () => ({ stack: process.pid, twins: twins(), functions: registry.functions.instances() }),
     });
     control = controlServer;
-    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint(), secretsmanager: registry.secrets.endpoint(), control: controlServer.endpoint };
+    const endpoints = { dynamodb: registry.tables.endpoint(), sqs: registry.queues.endpoint(), secretsmanager: registry.secrets.endpoint(), control: controlServer.endpoint, operator: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION } };
     const apiUrl = String(run.outputs.apiUrl ?? registry.apis.url());
     await flushTwins();
     resetMetrics(metrics);

@@ -25,7 +25,7 @@ export function createTwinRegistry(ctx: TwinContext, opts: { port: number; outOf
   const secrets = secretTwins(ctx, { outOfBand: opts.outOfBandSecrets ?? (() => ({})) });
   const functions = functionTwins(ctx, { awsEnv: () => localAwsEnv({ dynamodb: tables.endpoint(), sqs: queues.endpoint(), secretsmanager: secrets.endpoint() }) });
   const mappings = eventSourceMappingTwins(ctx, { functions, queues });
-  const apis = apiTwins(ctx, { functions, port: opts.port });
+  const apis = apiTwins(ctx, { functions, port: opts.port, iam });
   const modules: TwinModule[] = [tables, queues, secrets, functions, iam, mappings, apis];
 
   return {

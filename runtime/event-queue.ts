@@ -22,7 +22,8 @@ export interface BatchEntry {
 }
 
 export interface EventQueue {
-  send(body: string): Promise<void>;
+  /** One message; `delaySeconds` (0–900) holds it back from consumers that long. */
+  send(body: string, opts?: { delaySeconds?: number }): Promise<void>;
   /**
    * Any number of entries, each within the message limit. Resolves with the entries that were not
    * queued: refused by SQS, or in a request that failed as a whole (never thrown).
@@ -69,9 +70,9 @@ export function createSqsEventQueue(sqs: SQSClient, queueUrl: string): EventQueu
     return failures;
   };
   return {
-    async send(body) {
+    async send(body, opts) {
       try {
-        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, DelaySeconds: opts?.delaySeconds || undefined }));
       } catch (err) {
         throw dependencyFailure(err, "sqs");
       }

@@ -9,30 +9,10 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ITEM_ATTRIBUTES as A, itemKey, TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "./contract/table";
 import { dependencyFailure } from "./failure-classes";
 import type { FailureCategory } from "./failure-classes";
+import { fromItem, hashBytes } from "./stored-record";
+import type { StoredRecord } from "./stored-record";
 
-export type RecordStatus = "accepted" | "processed" | "failed";
-
-/** What the table holds for one idempotency key, decoded. */
-export interface StoredRecord {
-  id: string;
-  status: RecordStatus;
-  /** SHA-256 (hex) of the event as received. */
-  payloadHash: string;
-  source?: string;
-  type?: string;
-  receivedAt?: string;
-  /** The TTL: epoch seconds after which DynamoDB may delete the item. */
-  ttlSeconds?: number;
-  /** Epoch milliseconds; only while `accepted`. */
-  leaseUntil?: number;
-  leaseToken?: string;
-  processedAt?: string;
-  attempts?: number;
-  errorCategory?: FailureCategory;
-  errorReason?: string;
-  /** The stored document (contract/stored-document.ts); absent while accepted and on a minimal failure record. */
-  document?: Uint8Array;
-}
+export type { RecordStatus, StoredRecord } from "./stored-record";
 
 export interface LeaseRecord {
   id: string;
@@ -62,6 +42,11 @@ export interface FinalRecord {
   errorReason?: string;
   /** Absent only on a minimal failure record, for an event that could not be stored at all. */
   document?: Uint8Array;
+  /**
+   * A replay (the operator re-enqueued a stored event): it may overwrite a `processed` or `failed`
+   * record of the same payload, never another payload's.
+   */
+  replay?: boolean;
 }
 
 export type WriteOutcome = { written: true } | { written: false; existing: StoredRecord | undefined };
@@ -71,8 +56,16 @@ export interface EventStore {
   acquire(rec: LeaseRecord, nowMs: number): Promise<WriteOutcome>;
   /** Deletes the record only while it still holds our lease token. Returns whether it did. */
   release(id: string, leaseToken: string): Promise<boolean>;
-  /** Stores the final state once: only over our own `accepted` record, or where none exists. */
+  /**
+   * Stores the final state once: only over our own `accepted` record, or where none exists (a
+   * replay: over any record of the same payload). Adds `attempts` to the record's count.
+   */
   complete(rec: FinalRecord): Promise<WriteOutcome>;
+  /**
+   * Notes a failure that will be retried on the event's existing record (never creates one), so
+   * the DLQ preview can say why; resolves false when there was no record of this payload to note on.
+   */
+  noteRetry(id: string, payloadHash: string, failure: { category: FailureCategory; reason: string }): Promise<boolean>;
   get(id: string): Promise<StoredRecord | undefined>;
 }
 
@@ -82,32 +75,6 @@ const NO_ITEM_YET = `attribute_not_exists(${HASH_KEY_NAME})`;
 
 function isConditionFailure(err: unknown): err is ConditionalCheckFailedException & { Item?: Record<string, unknown> } {
   return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === "ConditionalCheckFailedException";
-}
-
-const hashBytes = (hex: string) => Buffer.from(hex, "hex");
-
-function fromItem(item: Record<string, unknown>): StoredRecord {
-  const hash = item[A.payloadHash];
-  const rec: StoredRecord = {
-    id: String(item[TABLE_HASH_KEY]),
-    status: item[A.status] as RecordStatus,
-    payloadHash: hash instanceof Uint8Array ? Buffer.from(hash).toString("hex") : String(hash ?? ""),
-  };
-  const copy = <K extends keyof StoredRecord>(field: K, attribute: string) => {
-    if (item[attribute] !== undefined) rec[field] = item[attribute] as StoredRecord[K];
-  };
-  copy("source", A.source);
-  copy("type", A.type);
-  copy("receivedAt", A.receivedAt);
-  copy("ttlSeconds", TABLE_TTL_ATTRIBUTE);
-  copy("leaseUntil", A.leaseUntil);
-  copy("leaseToken", A.leaseToken);
-  copy("processedAt", A.processedAt);
-  copy("attempts", A.attempts);
-  copy("errorCategory", A.errorCategory);
-  copy("errorReason", A.errorReason);
-  copy("document", A.document);
-  return rec;
 }
 
 export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: string): EventStore {
@@ -196,16 +163,16 @@ export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: s
         ["#ty", A.type, rec.type],
         ["#ra", A.receivedAt, rec.receivedAt],
         ["#pa", A.processedAt, rec.processedAt],
-        ["#n", A.attempts, rec.attempts],
         ["#ttl", TABLE_TTL_ATTRIBUTE, rec.ttlSeconds],
         ["#ec", A.errorCategory, rec.errorCategory],
         ["#er", A.errorReason, rec.errorReason],
         ["#d", A.document, rec.document],
       ];
-      const names: Record<string, string> = { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#lu": A.leaseUntil, "#lt": A.leaseToken };
-      const values: Record<string, unknown> = { ":accepted": "accepted", ":hash": hashBytes(rec.payloadHash) };
-      const sets: string[] = [];
-      const removes = ["#lu", "#lt"];
+      // The lease and a retried failure's note go; attempts add up over deliveries and replays.
+      const names: Record<string, string> = { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#lu": A.leaseUntil, "#lt": A.leaseToken, "#rc": A.retryCategory, "#rr": A.retryReason, "#n": A.attempts };
+      const values: Record<string, unknown> = { ":hash": hashBytes(rec.payloadHash), ":n": rec.attempts, ":zero": 0 };
+      const sets: string[] = ["#n = if_not_exists(#n, :zero) + :n"];
+      const removes = ["#lu", "#lt", "#rc", "#rr"];
       for (const [placeholder, attribute, value] of fields) {
         names[placeholder] = attribute;
         if (value === undefined) {
@@ -222,9 +189,9 @@ export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: s
               TableName: tableName,
               Key: itemKey(rec.id),
               UpdateExpression: `SET ${sets.join(", ")} REMOVE ${removes.join(", ")}`,
-              ConditionExpression: `${NO_ITEM_YET} OR (#st = :accepted AND #h = :hash)`,
+              ConditionExpression: rec.replay ? `${NO_ITEM_YET} OR #h = :hash` : `${NO_ITEM_YET} OR (#st = :accepted AND #h = :hash)`,
               ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
+              ExpressionAttributeValues: rec.replay ? values : { ...values, ":accepted": "accepted" },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             }),
           ),
@@ -233,6 +200,27 @@ export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: s
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
         return { written: false, existing: await existingAfterConflict(err, rec.id) };
+      }
+    },
+
+    async noteRetry(id, payloadHash, failure) {
+      try {
+        await call(() =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: itemKey(id),
+              UpdateExpression: "SET #rc = :category, #rr = :reason",
+              ConditionExpression: `attribute_exists(${HASH_KEY_NAME}) AND #h = :hash`,
+              ExpressionAttributeNames: { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#rc": A.retryCategory, "#rr": A.retryReason, "#h": A.payloadHash },
+              ExpressionAttributeValues: { ":category": failure.category, ":reason": failure.reason.slice(0, 500), ":hash": hashBytes(payloadHash) },
+            }),
+          ),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailure(err)) return false;
+        throw err;
       }
     },
   };

@@ -31,6 +31,9 @@ import type { SecretReader } from "./sources/secret-store";
 import { needsSecrets } from "./sources/source-config";
 import { readSourcesEnvironment } from "./sources/sources-environment";
 import { createSourceRoute } from "./sources/source-route";
+import { failureModesApply } from "./contract/failure-modes";
+import { cachedFailureMode, createDynamoFailureModeStore } from "./failure-mode-store";
+import { withDuplicateSubmit } from "./failure-injection";
 
 export { DEPENDENCY_RETRY_AFTER_SECONDS, decideConflict, senderRejection } from "./ingest-accept";
 
@@ -167,13 +170,18 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
 export function ingestFactory(): IngestHandler {
   const settings = readSettings(process.env, FUNCTION_ENVIRONMENT.ingest.needs);
   const registry = createEventTypes({ testEvents: settings.testEvents });
+  const doc = createDocumentClient();
   const log = createLogger({ fn: "ingest", stage: settings.stage, version: settings.version }, { level: settings.logLevel });
+  const queue = createSqsEventQueue(createSqsClient(), settings.queueUrl);
   const sources = readSourcesEnvironment(settings.sources, ENV_NAMES.sources);
   // A Secrets Manager client only where a source has secrets to read.
   const signed = [...sources.values()].some(needsSecrets);
   return makeIngestHandler({
-    store: createDynamoEventStore(createDocumentClient(), settings.tableName),
-    queue: createSqsEventQueue(createSqsClient(), settings.queueUrl),
+    store: createDynamoEventStore(doc, settings.tableName),
+    // duplicate_submit sends each accepted event twice, where failure modes apply (failure-injection.ts).
+    queue: failureModesApply(settings)
+      ? withDuplicateSubmit(queue, cachedFailureMode(createDynamoFailureModeStore(doc, settings.tableName), settings.failureModeRefreshSeconds * 1000, log), log)
+      : queue,
     validator: createEnvelopeValidator(registry, { unknownTypes: settings.unknownTypes }),
     maxBodyBytes: settings.maxBodyBytes,
     windowSeconds: settings.windowSeconds,

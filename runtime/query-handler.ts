@@ -1,4 +1,5 @@
-// The query function: GET /events/{id}, GET /health, and (non-prod) GET /demo/source.
+// The query function: GET /events/{id}, GET /events (list-events.ts), GET /health, and (non-prod)
+// GET /demo/source.
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { createDocumentClient } from "./aws-clients";
 import { FUNCTION_ENVIRONMENT } from "./contract/environment";
@@ -6,12 +7,15 @@ import { problem } from "./contract/problems";
 import { decodeStoredDocument } from "./contract/stored-document";
 import type { VerificationReceipt } from "./contract/stored-document";
 import { demoSourceRows } from "./demo-source";
+import { createDynamoEventIndex } from "./event-index";
+import type { EventIndex } from "./event-index";
 import { createDynamoEventStore } from "./event-store";
 import type { EventStore, StoredRecord } from "./event-store";
 import { failedDependency } from "./failure-classes";
 import { jsonResponse, problemResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
 import { isEventId } from "./idempotency-key";
+import { listEventsBody, selectListing } from "./list-events";
 import type { LambdaContextLike } from "./lambda-context";
 import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
@@ -20,6 +24,9 @@ import { readSettings } from "./settings";
 
 export interface QueryDeps {
   store: EventStore;
+  index: EventIndex;
+  /** The table has the by-source index (config listIndex). */
+  listIndex: boolean;
   stage: string;
   version: string;
   demoSource: boolean;
@@ -81,6 +88,19 @@ export function makeQueryHandler(deps: QueryDeps): QueryHandler {
       if (!deps.demoSource) return problemResponse(problem("not-found", "the demo source is off on this stage", { requestId }));
       return jsonResponse(200, demoSourceRows(), NO_STORE);
     }
+    if (route.name === "listEvents") {
+      const sel = selectListing((event.queryStringParameters ?? {}) as Record<string, string | undefined>, { listIndex: deps.listIndex, requestId });
+      if (!sel.ok) return problemResponse(sel.problem);
+      try {
+        const body = await listEventsBody(deps.index, sel);
+        log.info("events listed", { index: sel.plan.index, items: body.items.length, more: body.nextCursor !== undefined });
+        return jsonResponse(200, body, NO_STORE);
+      } catch (err) {
+        if (!failedDependency(err)) throw err;
+        log.error("listing failed", errorSummary(err));
+        return problemResponse(problem("dependency-unavailable", "the event store is unavailable; retry later", { requestId }), { "retry-after": "2" });
+      }
+    }
     const id = route.params.id ?? "";
     // A well-formed id is a hash; anything else cannot exist, so there is nothing to read.
     if (!isEventId(id)) return problemResponse(problem("not-found", `no event ${JSON.stringify(id)}`, { requestId }));
@@ -108,8 +128,11 @@ export function makeQueryHandler(deps: QueryDeps): QueryHandler {
 /** Pulumi `callbackFactory`: runs once per cold start. */
 export function queryFactory(): QueryHandler {
   const settings = readSettings(process.env, FUNCTION_ENVIRONMENT.query.needs);
+  const doc = createDocumentClient();
   return makeQueryHandler({
-    store: createDynamoEventStore(createDocumentClient(), settings.tableName),
+    store: createDynamoEventStore(doc, settings.tableName),
+    index: createDynamoEventIndex(doc, settings.tableName),
+    listIndex: settings.listIndex,
     stage: settings.stage,
     version: settings.version,
     demoSource: settings.demoSource,

@@ -23,6 +23,11 @@ export interface QueueMessage {
   rawOf?: RawSpan;
   /** …the raw body itself, when the event is not the body as sent (a type's coercions changed it). */
   raw?: Uint8Array;
+  /**
+   * Set on a replay: the request id of the operator's replay run. The worker may then store over
+   * a `processed` or `failed` record of the same payload (docs/adr/0001, "Replay").
+   */
+  replay?: string;
 }
 
 /** The format of the header line; another `v` is a message this worker cannot read. */
@@ -46,6 +51,7 @@ export function encodeMessageBody(m: QueueMessage): string {
   if (m.receipt) header.receipt = m.receipt;
   if (m.rawOf) header.rawOf = [m.rawOf.start, m.rawOf.end, m.rawOf.encoding];
   else if (m.raw) header.raw = Buffer.from(m.raw).toString("base64");
+  if (m.replay) header.replay = m.replay;
   // UTF-8 cannot carry a lone surrogate: such text never came through the scanner, so it is a bug.
   if (LONE_SURROGATE.test(m.event)) throw new Error("the event text is not well-formed Unicode");
   let payload = m.event;
@@ -96,6 +102,7 @@ export function parseQueueMessage(body: string): { ok: true; message: QueueMessa
     requestId: text("requestId")!,
     sourceIp: text("sourceIp"),
     userAgent: text("userAgent"),
+    ...(text("replay") ? { replay: text("replay") } : {}),
     event,
   };
   if (header.receipt && typeof header.receipt === "object") message.receipt = header.receipt as VerificationReceipt;

@@ -2,6 +2,7 @@
 // the defaults, the `on`/`off` flags, and a clear error naming the variable that is wrong.
 import { ENV_NAMES } from "./contract/environment";
 import type { Settings } from "./contract/environment";
+import { FAILURE_MODE_REFRESH_RANGE } from "./contract/failure-modes";
 import { INPUT_LIMITS } from "./contract/limits";
 
 export type { Settings };
@@ -27,6 +28,12 @@ function nonNegativeInt(env: Env, setting: Name, fallback: number): number {
   return n;
 }
 
+function boundedInt(env: Env, setting: Name, range: { min: number; max: number; initial: number }): number {
+  const n = positiveInt(env, setting, range.initial);
+  if (n < range.min || n > range.max) throw new Error(`${ENV_NAMES[setting]} must be from ${range.min} to ${range.max}, got ${n}`);
+  return n;
+}
+
 function required(env: Env, setting: Name): string {
   const v = env[ENV_NAMES[setting]];
   if (!v) throw new Error(`${ENV_NAMES[setting]} is not set`);
@@ -45,7 +52,7 @@ function flag(env: Env, setting: Name): boolean {
  * `need` lists what this function cannot run without (FUNCTION_ENVIRONMENT[fn].needs), so a
  * miswired function fails at cold start with a clear message rather than on its first request.
  */
-export function readSettings(env: Env, need: { table?: boolean; queue?: boolean } = {}): Settings {
+export function readSettings(env: Env, need: { table?: boolean; queue?: boolean; dlq?: boolean } = {}): Settings {
   const rawUnknown = env[ENV_NAMES.unknownTypes];
   const unknownTypes = (rawUnknown ?? "accept").toLowerCase();
   if (unknownTypes !== "accept" && unknownTypes !== "reject") throw new Error(`${ENV_NAMES.unknownTypes} must be accept or reject, got ${JSON.stringify(rawUnknown)}`);
@@ -64,5 +71,9 @@ export function readSettings(env: Env, need: { table?: boolean; queue?: boolean 
     demoSource: flag(env, "demoSource"),
     sources: optional(env, "sources", ""),
     logLevel: optional(env, "logLevel", "info"),
+    dlqUrl: need.dlq ? required(env, "dlqUrl") : optional(env, "dlqUrl", ""),
+    failureModes: flag(env, "failureModes"),
+    failureModeRefreshSeconds: boundedInt(env, "failureModeRefreshSeconds", FAILURE_MODE_REFRESH_RANGE),
+    listIndex: flag(env, "listIndex"),
   };
 }

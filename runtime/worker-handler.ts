@@ -23,6 +23,11 @@ import { processEvent } from "./process-event";
 import { parseQueueMessage } from "./queue-message";
 import type { QueueMessage } from "./queue-message";
 import { readSettings } from "./settings";
+import { failureModesApply } from "./contract/failure-modes";
+import { cachedFailureMode, createDynamoFailureModeStore } from "./failure-mode-store";
+import { workerFault } from "./failure-injection";
+import type { WorkerFault } from "./failure-injection";
+import { noteRetriedFailure } from "./retry-note";
 
 export interface WorkerDeps {
   store: EventStore;
@@ -34,6 +39,8 @@ export interface WorkerDeps {
   retentionDays: number;
   log: Logger;
   now?: () => number;
+  /** The stack's failure mode, where failure modes apply (failure-injection.ts). Default none. */
+  faults?: WorkerFault;
 }
 
 export type WorkerHandler = (event: SQSEvent, context: LambdaContextLike) => Promise<SQSBatchResponse>;
@@ -88,6 +95,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
     attempts: Number(record.attributes?.ApproximateReceiveCount ?? 1),
     errorCategory: opts.failure?.category,
     errorReason: opts.failure?.reason,
+    replay: m.replay !== undefined,
     // The event's text goes in as it came out of the queue: one binary attribute, never a map.
     document: opts.document
       ? encodeStoredDocument({ event: m.event, key: m.key, requestId: m.requestId, sourceIp: m.sourceIp, userAgent: m.userAgent, receipt: m.receipt, rawOf: m.rawOf, raw: m.raw })
@@ -124,6 +132,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
   };
 
   const handleRecord = async (record: SQSRecord, budgetMs: number): Promise<RecordOutcome> => {
+    const deadline = Date.now() + budgetMs;
     const parsed = parseQueueMessage(record.body);
     const scanned = parsed.ok ? scanJson(parsed.message.event, { maxDepth: INPUT_LIMITS.maxDepth }) : undefined;
     if (!parsed.ok || !scanned?.ok || scanned.node.k !== "object") {
@@ -136,7 +145,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
     }
     const m = parsed.message;
     const event: ScannedEvent = { text: m.event, root: scanned.node };
-    const log = deps.log.child({ eventId: m.id, requestId: m.requestId, messageId: record.messageId });
+    const log = deps.log.child({ eventId: m.id, requestId: m.requestId, messageId: record.messageId, ...(m.replay ? { replay: m.replay } : {}) });
     let storing = false;
     try {
       return await withDeadline(
@@ -144,6 +153,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
           const checked = deps.validator.check(event);
           if (!checked.ok) throw classifiedError("VALIDATION", checked.errors.map((e) => `${e.path || "/"}: ${e.message}`).join("; "));
           await processEvent({ type: checked.event.envelope.type, text: m.event }, deps.registry);
+          await deps.faults?.(deadline);
           storing = true;
           return store(finalRecord(m, event, record, { document: true }), log);
         })(),
@@ -153,6 +163,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
       const category = classifyFailure(err);
       if (isRetried(category)) {
         log.warn("record failed: will be retried", { category, ...errorSummary(err), receiveCount: record.attributes?.ApproximateReceiveCount });
+        await noteRetriedFailure(deps.store, m, { category, reason: failureReason(err) }, log);
         return "retry";
       }
       log.warn("record failed: stored as failed", { category, ...errorSummary(err) });
@@ -191,12 +202,17 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
 export function workerFactory(): WorkerHandler {
   const settings = readSettings(process.env, FUNCTION_ENVIRONMENT.worker.needs);
   const registry = createEventTypes({ testEvents: settings.testEvents });
+  const doc = createDocumentClient();
+  const log = createLogger({ fn: "worker", stage: settings.stage, version: settings.version }, { level: settings.logLevel });
   return makeWorkerHandler({
-    store: createDynamoEventStore(createDocumentClient(), settings.tableName),
+    store: createDynamoEventStore(doc, settings.tableName),
     registry,
     validator: createEnvelopeValidator(registry, { unknownTypes: settings.unknownTypes }),
     windowSeconds: settings.windowSeconds,
     retentionDays: settings.retentionDays,
-    log: createLogger({ fn: "worker", stage: settings.stage, version: settings.version }, { level: settings.logLevel }),
+    log,
+    faults: failureModesApply(settings)
+      ? workerFault(cachedFailureMode(createDynamoFailureModeStore(doc, settings.tableName), settings.failureModeRefreshSeconds * 1000, log))
+      : undefined,
   });
 }

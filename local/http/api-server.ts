@@ -12,9 +12,12 @@ import { integrationFailed, integrationTimedOut, MAX_INTEGRATION_TIMEOUT_MS, MAX
 import { buildEventV2, toHttpResult } from "./payload-v2";
 import { matchRoute, type RouteDef } from "./routes";
 import { StageThrottle, type Throttle } from "./throttle";
+import type { IamRouteAuthorizer } from "./iam-authorizer";
 
 export interface RouteTarget {
   functionName: string;
+  /** The route's authorizationType: AWS_IAM routes admit only callers `authorizeIam` accepts. */
+  authorizationType?: string;
   invoke(event: unknown, requestId: string): Promise<InvokeOutcome>;
   /** The integration's timeout in ms (its timeoutMilliseconds). Default and most: 30 s. */
   timeoutMs?: number;
@@ -33,6 +36,8 @@ export interface ApiSpec {
   cors?: CorsConfig;
   /** The stage's access log format (JSON with $context variables); logged per request when set. */
   accessLogFormat?: string;
+  /** Checks an AWS_IAM route's caller (iam-authorizer.ts); without one, such a route admits nobody. */
+  authorizeIam?: IamRouteAuthorizer;
 }
 
 export interface ApiServer {
@@ -60,6 +65,11 @@ function withIntegrationTimeout(invocation: Promise<InvokeOutcome>, ms: number):
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<"timed-out">((resolve) => (timer = setTimeout(() => resolve("timed-out"), ms)));
   return Promise.race([invocation, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** An AWS_IAM route with nothing to check its callers: closed, never open. */
+function forbiddenWithoutAuthorizer(): GatewayResponse {
+  return { statusCode: 403, headers: { "content-type": "application/json", "x-amzn-errortype": "MissingAuthenticationTokenException" }, body: Buffer.from(JSON.stringify({ message: "Missing Authentication Token" })) };
 }
 
 function sourceIpOf(req: http.IncomingMessage): string {
@@ -90,12 +100,18 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
       opts.metrics.throttled += 1;
       return { routeKey, integration: {}, gatewayError: "Too Many Requests", out: throttled() };
     }
+    const target = match.route.target;
+    let authorizer: Record<string, unknown> | undefined;
+    if (target.authorizationType === "AWS_IAM") {
+      const decision = spec.authorizeIam?.({ method, url, headers: req.headers, body }, { apiId: spec.apiId, stage: spec.stage, method, path });
+      if (!decision?.ok) return { routeKey, integration: {}, gatewayError: "Forbidden", out: decision?.answer ?? forbiddenWithoutAuthorizer() };
+      authorizer = { iam: decision.identity };
+    }
     const event = buildEventV2(
       { method, url, rawHeaders: req.rawHeaders, body, sourceIp: sourceIpOf(req) || "127.0.0.1" },
-      { routeKey, pathParameters: match.pathParameters, requestId: id, apiId: spec.apiId, domainName, stage: spec.stage, accountId: spec.accountId, now: new Date(started) },
+      { routeKey, pathParameters: match.pathParameters, requestId: id, apiId: spec.apiId, domainName, stage: spec.stage, accountId: spec.accountId, now: new Date(started), authorizer },
     );
     const t0 = Date.now();
-    const target = match.route.target;
     const outcome = await withIntegrationTimeout(target.invoke(event, id), Math.min(target.timeoutMs ?? MAX_INTEGRATION_TIMEOUT_MS, MAX_INTEGRATION_TIMEOUT_MS));
     const latency = Date.now() - t0;
     if (outcome === "timed-out") {

@@ -7,7 +7,9 @@ import type { FunctionTwins } from "../lambda/function-twins";
 import { refusedInvocation } from "../lambda/invoke-outcome";
 import { numberInput as num, type ResourceRecord } from "../program/resource-record";
 import type { TwinContext, TwinModule } from "../twin-module";
+import type { IamGateConfig } from "../iam/iam-gate";
 import { startHttpApi, type ApiServer, type ApiSpec, type RouteTarget } from "./api-server";
+import { createIamRouteAuthorizer } from "./iam-authorizer";
 import type { RouteDef } from "./routes";
 
 export interface ApiTwins extends TwinModule {
@@ -33,11 +35,12 @@ function applyStage(spec: ApiSpec, stage: ResourceRecord): void {
   if (stage.inputs.accessLogSettings?.format) spec.accessLogFormat = String(stage.inputs.accessLogSettings.format);
 }
 
-export function apiTwins(ctx: TwinContext, deps: { functions: FunctionTwins; port: number }): ApiTwins {
+export function apiTwins(ctx: TwinContext, deps: { functions: FunctionTwins; port: number; iam: { config(): IamGateConfig } }): ApiTwins {
+  const authorizeIam = createIamRouteAuthorizer(() => deps.iam.config());
   const servers: LocalApi[] = [];
   const byName = new Map<string, LocalApi>();
   const listen = async (port: number): Promise<LocalApi> => {
-    const spec: ApiSpec = { apiId: "", stage: "$default", accountId: LOCAL_ACCOUNT_ID, routes: [] };
+    const spec: ApiSpec = { apiId: "", stage: "$default", accountId: LOCAL_ACCOUNT_ID, routes: [], authorizeIam };
     const entry = { server: await startHttpApi(spec, { port, metrics: ctx.metrics.api, log: ctx.log }), spec };
     servers.push(entry);
     return entry;
@@ -64,6 +67,7 @@ export function apiTwins(ctx: TwinContext, deps: { functions: FunctionTwins; por
         routeKey: String(route.inputs.routeKey),
         target: {
           functionName: name,
+          authorizationType: route.inputs.authorizationType === undefined ? undefined : String(route.inputs.authorizationType),
           timeoutMs: integration.inputs.timeoutMilliseconds === undefined ? undefined : num(integration.inputs.timeoutMilliseconds, 30_000),
           invoke: allowed
             ? (event, requestId) => fn.host.invoke(event, requestId)
@@ -77,7 +81,7 @@ export function apiTwins(ctx: TwinContext, deps: { functions: FunctionTwins; por
   return {
     emulates: {
       "aws:apigatewayv2/api:Api": "HTTP server",
-      "aws:apigatewayv2/route:Route": "HTTP route",
+      "aws:apigatewayv2/route:Route": "HTTP route (AWS_IAM ones: SigV4 checked)",
       "aws:apigatewayv2/integration:Integration": "Lambda proxy integration",
       "aws:apigatewayv2/stage:Stage": "throttling and access log",
       "aws:lambda/permission:Permission": "checked: API may invoke",

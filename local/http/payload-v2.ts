@@ -23,6 +23,8 @@ export interface RequestContextInfo {
   stage: string;
   accountId: string;
   now: Date;
+  /** `requestContext.authorizer`: what the route's authorizer learnt of the caller (`{ iam: … }`). */
+  authorizer?: Record<string, unknown>;
 }
 
 const TEXT_TYPES = [/^text\//, /^application\/json\b/, /^application\/[^;]*\+json\b/, /^application\/xml\b/, /^application\/[^;]*\+xml\b/, /^application\/javascript\b/];
@@ -86,6 +88,7 @@ export function buildEventV2(req: IncomingRequest, ctx: RequestContextInfo): API
     requestContext: {
       accountId: ctx.accountId,
       apiId: ctx.apiId,
+      ...(ctx.authorizer ? { authorizer: ctx.authorizer as never } : {}),
       domainName: ctx.domainName,
       domainPrefix: ctx.domainName.split(".")[0],
       http: {

@@ -19,6 +19,13 @@ export interface Settings {
   /** The sources the ingest serves, as JSON (runtime/contract/sources.ts, SourceRuntime by name); "" for none. */
   sources: string;
   logLevel: string;
+  dlqUrl: string;
+  /** Failure modes may be switched on (never on a protected or prod stack). */
+  failureModes: boolean;
+  /** Seconds an instance keeps the failure mode it read before reading it again. */
+  failureModeRefreshSeconds: number;
+  /** The table has the by-source list index. */
+  listIndex: boolean;
 }
 
 /** Each setting's variable name. */
@@ -49,6 +56,14 @@ export const ENV_NAMES = {
   sources: "SLUICE_SOURCES",
   /** Optional everywhere: `debug`, `info` (default), `warn`, `error` or `silent`. */
   logLevel: "SLUICE_LOG_LEVEL",
+  /** The QueueWithDlq dead-letter queue's URL. */
+  dlqUrl: "SLUICE_DLQ_URL",
+  /** `on` lets the failure mode item take effect (never on a protected or prod stack). */
+  failureModes: "SLUICE_FAILURE_MODES",
+  /** Seconds a function instance caches the failure mode (1–10). */
+  failureModeRefreshSeconds: "SLUICE_FAILURE_MODE_REFRESH_SECONDS",
+  /** `on` when the table has the by-source list index (config `listIndex`). */
+  listIndex: "SLUICE_LIST_INDEX",
 } as const satisfies Record<keyof Settings, string>;
 
 /**
@@ -57,18 +72,22 @@ export const ENV_NAMES = {
  */
 export const FUNCTION_ENVIRONMENT = {
   ingest: {
-    variables: ["stage", "version", "tableName", "queueUrl", "maxBodyBytes", "windowSeconds", "leaseSeconds", "unknownTypes", "testEvents", "sources"],
-    needs: { table: true, queue: true },
+    variables: ["stage", "version", "tableName", "queueUrl", "maxBodyBytes", "windowSeconds", "leaseSeconds", "unknownTypes", "testEvents", "sources", "failureModes", "failureModeRefreshSeconds"],
+    needs: { table: true, queue: true, dlq: false },
   },
   worker: {
-    variables: ["stage", "version", "tableName", "windowSeconds", "retentionDays", "unknownTypes", "testEvents"],
-    needs: { table: true, queue: false },
+    variables: ["stage", "version", "tableName", "windowSeconds", "retentionDays", "unknownTypes", "testEvents", "failureModes", "failureModeRefreshSeconds"],
+    needs: { table: true, queue: false, dlq: false },
   },
   query: {
-    variables: ["stage", "version", "tableName", "demoSource"],
-    needs: { table: true, queue: false },
+    variables: ["stage", "version", "tableName", "demoSource", "listIndex"],
+    needs: { table: true, queue: false, dlq: false },
   },
-} as const satisfies Record<string, { variables: readonly (keyof Settings)[]; needs: { table: boolean; queue: boolean } }>;
+  operator: {
+    variables: ["stage", "version", "tableName", "queueUrl", "dlqUrl", "listIndex", "failureModes", "failureModeRefreshSeconds"],
+    needs: { table: true, queue: true, dlq: true },
+  },
+} as const satisfies Record<string, { variables: readonly (keyof Settings)[]; needs: { table: boolean; queue: boolean; dlq: boolean } }>;
 
 export type FunctionName = keyof typeof FUNCTION_ENVIRONMENT;
 

@@ -9,6 +9,8 @@ export interface FunctionPermissions {
   table: string[];
   /** Actions on the main queue of QueueWithDlq (its ARN). */
   queue: string[];
+  /** Actions on the dead-letter queue of QueueWithDlq (its ARN). */
+  dlq: string[];
   /** Actions on the sources' Secrets Manager secrets (exactly their ARNs; components/source-secrets.ts). */
   secrets: string[];
 }
@@ -16,21 +18,43 @@ export interface FunctionPermissions {
 export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
   ingest: {
     // PutItem: the lease record (write 1); DeleteItem: its compensation after a failed send;
-    // GetItem: the conflict fallback when the store does not return the old item.
+    // GetItem: the conflict fallback when the store does not return the old item, and the
+    // failure mode (non-prod).
     table: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"],
     // SendMessage serves both one event and a batch (SendMessageBatch is authorized as SendMessage).
     queue: ["sqs:SendMessage"],
+    dlq: [],
     // GetSecretValue: a source's signing secrets, read once per cold start and then every few minutes.
     secrets: ["secretsmanager:GetSecretValue"],
   },
   worker: {
-    // UpdateItem: the single final write (write 2); GetItem: the conflict fallback.
+    // UpdateItem: the single final write (write 2), and the note of a retried failure; GetItem:
+    // the conflict fallback, and the failure mode (non-prod).
     table: ["dynamodb:UpdateItem", "dynamodb:GetItem"],
     // The handler never calls SQS: records arrive in the event, failures go back in the response.
     // The event source mapping polls with the worker's role; QueueWithDlq.subscribe grants that.
     queue: [],
+    dlq: [],
     secrets: [],
   },
-  // GetItem: GET /events/{id}, a consistent read.
-  query: { table: ["dynamodb:GetItem"], queue: [], secrets: [] },
+  query: {
+    // GetItem: GET /events/{id}, a consistent read. Query: GET /events on the indexes (keys only);
+    // BatchGetItem: the items those keys name.
+    table: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+    queue: [],
+    dlq: [],
+    secrets: [],
+  },
+  operator: {
+    // GetItem/PutItem: the failure mode item (non-prod); Query: the events a replay selects, on
+    // the indexes; BatchGetItem: their items, and the retried failure noted on a DLQ message's event.
+    table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+    // SendMessage: a redriven DLQ message, or a replayed event, back onto the main queue.
+    queue: ["sqs:SendMessage"],
+    // ReceiveMessage: peek (preview, redrive); ChangeMessageVisibility: make what was looked at
+    // visible again at once; DeleteMessage: a redriven message, after its send; GetQueueAttributes:
+    // the depth the preview reports and scans against.
+    dlq: ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+    secrets: [],
+  },
 };

@@ -3,7 +3,14 @@
 // function and what the function accepts cannot drift apart. Clients build paths with routePath.
 
 /** The functions behind the HTTP API. */
-export type HttpFunctionName = "ingest" | "query";
+export type HttpFunctionName = "ingest" | "query" | "operator";
+
+/**
+ * Who may call a route. `none`: anyone who reaches the API. `producer`: the stack's producer auth
+ * on the event routes (`sluice:auth`; with none configured it admits anyone). `iam`: a SigV4
+ * request whose IAM identity is allowed `execute-api:Invoke` on the route (the admin routes, always).
+ */
+export type RouteAuthorization = "none" | "producer" | "iam";
 
 /** Stack switches a route may depend on; a route with one exists only where it is on. */
 export type RouteFeature = "demoSource";
@@ -13,18 +20,26 @@ export type RouteFeature = "demoSource";
  * Order matters only for readability: the router prefers a literal path over a parameter itself.
  */
 export const API_ROUTES = [
-  { key: "POST /events", name: "postEvent", fn: "ingest" },
-  { key: "POST /events/batch", name: "postBatch", fn: "ingest" },
+  { key: "POST /events", name: "postEvent", fn: "ingest", authorization: "none" },
+  { key: "POST /events/batch", name: "postBatch", fn: "ingest", authorization: "none" },
   // A webhook or plain JSON for one configured source (runtime/contract/sources.ts); the program
   // also gives each configured source its own literal route (sourceRouteKey), for its throttle.
-  { key: "POST /sources/{name}", name: "postSource", fn: "ingest" },
+  // A source's own signature scheme authenticates it, inside the ingest.
+  { key: "POST /sources/{name}", name: "postSource", fn: "ingest", authorization: "none" },
   // The CloudEvents webhook handshake (abuse protection) on a source.
-  { key: "OPTIONS /sources/{name}", name: "sourceHandshake", fn: "ingest" },
-  { key: "GET /events/{id}", name: "getEvent", fn: "query" },
-  { key: "GET /health", name: "health", fn: "query" },
+  { key: "OPTIONS /sources/{name}", name: "sourceHandshake", fn: "ingest", authorization: "none" },
+  { key: "GET /events", name: "listEvents", fn: "query", authorization: "none" },
+  { key: "GET /events/{id}", name: "getEvent", fn: "query", authorization: "none" },
+  { key: "GET /health", name: "health", fn: "query", authorization: "none" },
   // A demo data feed for the quick start; the stack turns it on only outside prod.
-  { key: "GET /demo/source", name: "demoSource", fn: "query", feature: "demoSource" },
-] as const satisfies readonly { key: string; name: string; fn: HttpFunctionName; feature?: RouteFeature }[];
+  { key: "GET /demo/source", name: "demoSource", fn: "query", feature: "demoSource", authorization: "none" },
+  // Operations (DESIGN §9): only an IAM identity allowed execute-api:Invoke reaches them.
+  { key: "GET /admin/dlq", name: "dlqPreview", fn: "operator", authorization: "iam" },
+  { key: "POST /admin/dlq/redrive", name: "dlqRedrive", fn: "operator", authorization: "iam" },
+  { key: "POST /admin/replay", name: "replay", fn: "operator", authorization: "iam" },
+  { key: "GET /admin/failure-mode", name: "getFailureMode", fn: "operator", authorization: "iam" },
+  { key: "PUT /admin/failure-mode", name: "setFailureMode", fn: "operator", authorization: "iam" },
+] as const satisfies readonly { key: string; name: string; fn: HttpFunctionName; feature?: RouteFeature; authorization: RouteAuthorization }[];
 
 export type ApiRoute = (typeof API_ROUTES)[number];
 export type RouteName = ApiRoute["name"];
@@ -33,7 +48,7 @@ export type RouteName = ApiRoute["name"];
  * API Gateway's catch-all route key, and the function behind it: its router answers any path no
  * route takes with a problem+json 404/405 instead of API Gateway's bare `{"message":"Not Found"}`.
  */
-export const CATCH_ALL_ROUTE = { key: "$default", fn: "query" } as const satisfies { key: string; fn: HttpFunctionName };
+export const CATCH_ALL_ROUTE = { key: "$default", fn: "query", authorization: "none" } as const satisfies { key: string; fn: HttpFunctionName; authorization: RouteAuthorization };
 
 /** The method and path template of a route key (`"GET /events/{id}"` → GET, `/events/{id}`). */
 export function splitRouteKey(key: string): { method: string; path: string } {
@@ -50,26 +65,43 @@ export function sourceRouteKey(sourceName: string): string {
   return `${method} ${path.replace("{name}", sourceName)}`;
 }
 
+/** A route as a function serves it: its key and who may call it. */
+export interface ServedRoute {
+  key: string;
+  authorization: RouteAuthorization;
+}
+
 /**
- * The route keys each function serves on a stack with these features and sources, the catch-all
+ * The routes each function serves on a stack with these features and sources, the catch-all
  * included: every route of API_ROUTES, plus one literal route per configured source.
  */
-export function routeKeysByFunction(features: Record<RouteFeature, boolean>, sourceNames: readonly string[] = []): Record<HttpFunctionName, string[]> {
-  const keys: Record<HttpFunctionName, string[]> = { ingest: [], query: [] };
+export function routesByFunction(features: Record<RouteFeature, boolean>, sourceNames: readonly string[] = []): Record<HttpFunctionName, ServedRoute[]> {
+  const routes: Record<HttpFunctionName, ServedRoute[]> = { ingest: [], query: [], operator: [] };
   for (const r of API_ROUTES) {
     const feature: RouteFeature | undefined = "feature" in r ? r.feature : undefined;
-    if (feature === undefined || features[feature]) keys[r.fn].push(r.key);
+    if (feature === undefined || features[feature]) routes[r.fn].push({ key: r.key, authorization: r.authorization });
   }
-  for (const name of sourceNames) keys.ingest.push(sourceRouteKey(name));
-  keys[CATCH_ALL_ROUTE.fn].push(CATCH_ALL_ROUTE.key);
-  return keys;
+  for (const name of sourceNames) routes.ingest.push({ key: sourceRouteKey(name), authorization: apiRoute("postSource").authorization });
+  routes[CATCH_ALL_ROUTE.fn].push({ key: CATCH_ALL_ROUTE.key, authorization: CATCH_ALL_ROUTE.authorization });
+  return routes;
+}
+
+/** The route keys each function serves on a stack with these features and sources, the catch-all included. */
+export function routeKeysByFunction(features: Record<RouteFeature, boolean>, sourceNames: readonly string[] = []): Record<HttpFunctionName, string[]> {
+  const served = routesByFunction(features, sourceNames);
+  return { ingest: served.ingest.map((r) => r.key), query: served.query.map((r) => r.key), operator: served.operator.map((r) => r.key) };
+}
+
+/** The route of this name in API_ROUTES. */
+function apiRoute(name: RouteName): ApiRoute {
+  const route = API_ROUTES.find((r) => r.name === name);
+  if (!route) throw new Error(`no route named ${name}`);
+  return route;
 }
 
 /** A route's key, for messages that name it (`routeKey("postBatch")` → `"POST /events/batch"`). */
 export function routeKey(name: RouteName): string {
-  const route = API_ROUTES.find((r) => r.name === name);
-  if (!route) throw new Error(`no route named ${name}`);
-  return route.key;
+  return apiRoute(name).key;
 }
 
 /** The path of a route with its parameters filled in and encoded: `routePath("getEvent", { id })`. */

@@ -47,7 +47,7 @@ function bash(script: string, detached = false): { child: ChildProcess; output: 
 
 /** The output with this run's URL and paths put back to what the README shows. */
 function asReadmeShows(output: string): string {
-  // npm start prints an absolute --data-dir as given (local/start.ts), a relative one relative.
+  // npm start prints an absolute --data-dir as given (local/start.ts) and a relative one relative to the cwd.
   let s = output.split(dataDir).join(README_DATA_DIR).split(path.relative(ROOT, dataDir)).join(README_DATA_DIR);
   if (apiUrl) s = s.split(apiUrl).join(README_URL);
   return s;

@@ -75,6 +75,14 @@ const PROBES: Record<string, { event: unknown; check: (result: any) => void }> =
     },
   },
   worker: { event: { Records: [] }, check: (r) => assert.equal(r, { batchItemFailures: [] }) },
+  // A redrive of no messages at all is refused before the DLQ is touched.
+  operator: {
+    event: httpEvent("POST", "/admin/dlq/redrive", { "content-type": "application/json" }, '{"count":0}'),
+    check: (r) => {
+      assert.is(r.statusCode, 422);
+      assert.equal(JSON.parse(r.body).errors.map((e: { path: string }) => e.path), ["/count"]);
+    },
+  },
   query: {
     event: httpEvent("GET", "/no/such/path", {}),
     check: (r) => {
@@ -88,7 +96,7 @@ for (const stack of ["dev", "prod"]) {
   test(`${stack}: each archive loads in a fresh process, runs its factory and answers a probe`, async () => {
     const run = await runStack(stack, stack === "prod" ? PROD_SETUP : {});
     const fns = ofType(run, TYPES.fn);
-    assert.is(fns.length, 3);
+    assert.is(fns.length, 4);
     for (const fn of fns) {
       const label = fn.name.replace(/^sluice-/, "").replace(/-function$/, "");
       const probe = PROBES[label];

@@ -130,11 +130,24 @@ variants("without a key: SQS-managed SSE and no KMS permission anywhere", async 
   assert.is(one(run, TYPES.table).inputs.serverSideEncryption, undefined);
 });
 
-variants("bySourceIndex adds the GSI from the contract", async () => {
-  const run = await runStack("dev", { "sluice:bySourceIndex": "true" });
-  const table = one(run, TYPES.table);
-  assert.equal(table.inputs.globalSecondaryIndexes, [{ name: "bySource", hashKey: "source", rangeKey: "receivedAt", projectionType: "ALL" }]);
-  assert.equal(table.inputs.attributes.map((a: any) => a.name).sort(), ["pk", "receivedAt", "source"]);
+variants("listIndex adds the keys-only by-source GSI from the contract; the sparse failed index is always there", async () => {
+  const failed = { name: "failedByCategory", hashKey: "ec", rangeKey: "receivedAt", projectionType: "KEYS_ONLY" };
+  const off = one(await runStack("dev", { "sluice:listIndex": "false" }), TYPES.table);
+  assert.equal(off.inputs.globalSecondaryIndexes, [failed]);
+  assert.equal(off.inputs.attributes.map((a: any) => a.name).sort(), ["ec", "pk", "receivedAt"]);
+  const on = one(await runStack("dev", { "sluice:listIndex": "true" }), TYPES.table);
+  assert.equal(on.inputs.globalSecondaryIndexes, [{ name: "bySource", hashKey: "source", rangeKey: "receivedAt", projectionType: "KEYS_ONLY" }, failed]);
+  assert.equal(on.inputs.attributes.map((a: any) => a.name).sort(), ["ec", "pk", "receivedAt", "source"]);
+  assert.equal(on.inputs.attributes.map((a: any) => a.type), ["S", "S", "S", "S"]);
+});
+
+variants("failure modes: refused on a protected stack and on prod; off unless switched on", () => {
+  const prod = runRefused({ "sluice:failureModes": "true", "sluice:protect": "true", "sluice:alarmEmail": "none" });
+  assert.is(prod.status, 1, prod.output);
+  assert.match(prod.output, /REFUSED: sluice:failureModes cannot be true on a protected or prod stack/);
+  const refresh = runRefused({ "sluice:failureModeRefreshSeconds": "30" });
+  assert.is(refresh.status, 1, refresh.output);
+  assert.match(refresh.output, /REFUSED: sluice:failureModeRefreshSeconds must be an integer from 1 to 10/);
 });
 
 // A program that throws midway leaves the mock monitor with half-registered components, so each

@@ -11,12 +11,12 @@ import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
 import { one, runStack, TYPES } from "./harness";
 import { PROD_SETUP } from "./stacks";
 
-const LABELS = ["ingest", "worker", "query"] as const;
-const TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchWriteItem"];
+const LABELS = ["ingest", "worker", "query", "operator"] as const;
+const TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchWriteItem"];
 const QUEUE_ACTIONS = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:PurgeQueue", "sqs:ChangeMessageVisibility"];
 
 for (const stack of ["dev", "prod"]) {
-  test(`${stack}: each function's role allows exactly its contract's actions, on its own table and queue, and nothing on the DLQ`, async () => {
+  test(`${stack}: each function's role allows exactly its contract's actions, on its own table, queue and DLQ`, async () => {
     const run = await runStack(stack, stack === "prod" ? PROD_SETUP : {});
     const fns = LABELS.map((label) => one(run, TYPES.fn, `sluice-${label}-function`));
     const { config, notes } = iamGateConfig(
@@ -38,7 +38,11 @@ for (const stack of ["dev", "prod"]) {
       const queueGrants = [...granted.queue, ...(label === "worker" ? QUEUE_POLL_ACTIONS : [])];
       assert.equal(TABLE_ACTIONS.filter((a) => allowed(a, tableArn)), TABLE_ACTIONS.filter((a) => granted.table.includes(a)), `${label} on the table`);
       assert.equal(QUEUE_ACTIONS.filter((a) => allowed(a, queueArn)), QUEUE_ACTIONS.filter((a) => queueGrants.includes(a)), `${label} on the queue`);
-      assert.equal(QUEUE_ACTIONS.filter((a) => allowed(a, dlqArn)), [], `${label} on the DLQ`);
+      assert.equal(QUEUE_ACTIONS.filter((a) => allowed(a, dlqArn)), QUEUE_ACTIONS.filter((a) => granted.dlq.includes(a)), `${label} on the DLQ`);
+      // A Query is authorized on an index's ARN: the failed index is there on every stack.
+      const failedIndex = `${tableArn}/index/failedByCategory`;
+      assert.is(allowed("dynamodb:Query", failedIndex), granted.table.includes("dynamodb:Query"), `${label} Query on the failed index`);
+      assert.is(allowed("execute-api:Invoke", "arn:aws:execute-api:us-east-1:123456789012:api/$default/GET/admin/dlq"), false, `${label} may not call the admin routes`);
       assert.not.ok(allowed("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/another"), "another table");
     });
   });

@@ -32,7 +32,10 @@ function statementsOf(policy: ResourceRecord): { Effect: string; Action: string[
   return doc.Statement;
 }
 
-function functionByLabel(run: StackRun, label: "ingest" | "worker" | "query"): ResourceRecord {
+type Label = "ingest" | "worker" | "query" | "operator";
+const LABELS: Label[] = ["ingest", "worker", "query", "operator"];
+
+function functionByLabel(run: StackRun, label: Label): ResourceRecord {
   return one(run, TYPES.fn, `sluice-${label}-function`);
 }
 
@@ -51,7 +54,7 @@ for (const variant of DEPLOY_STACKS) {
   });
 
   test("exports the outputs the local stack, CLI and integration tests read", () => {
-    for (const k of ["apiUrl", "queueUrl", "dlqUrl", "tableName", "alarmTopicArn", "dashboardName", "ingestFunctionName", "workerFunctionName", "queryFunctionName", "stage"]) {
+    for (const k of ["apiUrl", "queueUrl", "dlqUrl", "tableName", "alarmTopicArn", "dashboardName", "ingestFunctionName", "workerFunctionName", "queryFunctionName", "operatorFunctionName", "stage"]) {
       assert.type(run.outputs[k], "string", `output ${k}`);
       assert.ok((run.outputs[k] as string).length > 0, `output ${k} is empty`);
     }
@@ -86,17 +89,24 @@ for (const variant of DEPLOY_STACKS) {
   test("IAM: each function gets exactly the actions its handler calls, on its own resources", () => {
     const table = one(run, TYPES.table);
     const [queue] = ofType(run, TYPES.queue).filter((q) => q.name === "sluice-events-queue");
-    for (const label of ["ingest", "worker", "query"] as const) {
+    const dlq = one(run, TYPES.queue, "sluice-events-dlq");
+    const indexes = (table.inputs.globalSecondaryIndexes as { name: string }[]).map((i) => `${table.state.arn}/index/${i.name}`);
+    assert.is(indexes.length, config(run, "listIndex") === "true" ? 2 : 1);
+    for (const label of LABELS) {
       const fn = functionByLabel(run, label);
       const role = one(run, TYPES.role, `sluice-${label}-role`);
       assert.is(fn.inputs.role, role.state.arn, `${label} uses its own role`);
       const mine = ofType(run, TYPES.rolePolicy).filter((p) => p.inputs.role === role.state.name);
       const granted: Record<string, string[]> = {};
       for (const s of mine.flatMap(statementsOf)) for (const r of s.Resource) granted[r] = [...new Set([...(granted[r] ?? []), ...s.Action])].sort();
+      const tableActions = [...FUNCTION_PERMISSIONS[label].table].sort();
       const expected: Record<string, string[]> = {
-        [table.state.arn]: [...FUNCTION_PERMISSIONS[label].table].sort(),
+        [table.state.arn]: tableActions,
         [`${one(run, TYPES.logGroup, `sluice-${label}-logs`).state.arn}:*`]: ["logs:CreateLogStream", "logs:PutLogEvents"],
       };
+      // A Query is authorized on the index it reads: the grant names each index (and only where Query is granted).
+      if (tableActions.includes("dynamodb:Query")) for (const index of indexes) expected[index] = tableActions;
+      if (FUNCTION_PERMISSIONS[label].dlq.length > 0) expected[dlq.state.arn] = [...FUNCTION_PERMISSIONS[label].dlq].sort();
       // The worker's poll actions come with its subscription (QueueWithDlq.subscribe).
       const queueActions = new Set([...FUNCTION_PERMISSIONS[label].queue, ...(label === "worker" ? QUEUE_POLL_ACTIONS : [])]);
       if (queueActions.size > 0) expected[queue.state.arn] = [...queueActions].sort();
@@ -107,6 +117,22 @@ for (const variant of DEPLOY_STACKS) {
       if (key) expected[key] = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
       assert.equal(granted, expected, `${label} grants`);
     }
+  });
+
+  test("IAM: the operator's role holds exactly its contract's actions, none by wildcard; nobody else may touch the DLQ", () => {
+    const role = one(run, TYPES.role, "sluice-operator-role");
+    const actions = ofType(run, TYPES.rolePolicy)
+      .filter((p) => p.inputs.role === role.state.name)
+      .flatMap(statementsOf)
+      .flatMap((s) => s.Action);
+    const contract = [...FUNCTION_PERMISSIONS.operator.table, ...FUNCTION_PERMISSIONS.operator.queue, ...FUNCTION_PERMISSIONS.operator.dlq, "logs:CreateLogStream", "logs:PutLogEvents"];
+    const kms = run.config["sluice:kmsKeyArn"] ? ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"] : [];
+    assert.equal([...new Set(actions)].sort(), [...new Set([...contract, ...kms])].sort());
+    assert.not.ok(actions.some((a) => a.includes("*")), "no sqs:* or any wildcard");
+    assert.not.ok(actions.some((a) => /Purge|DeleteQueue|SetQueueAttributes|DeleteItem|UpdateItem|Scan/.test(a)), actions.join(", "));
+    const dlqArn = one(run, TYPES.queue, "sluice-events-dlq").state.arn;
+    const onDlq = ofType(run, TYPES.rolePolicy).filter((p) => statementsOf(p).some((s) => s.Resource.includes(dlqArn)));
+    assert.equal(onDlq.map((p) => p.inputs.role), [role.state.name], "only the operator's role names the DLQ");
   });
 
   test("queues: SSE on both, redrive to the DLQ, redrive-allow from the queue only, DLQ keeps 14 days, longer than the queue", () => {
@@ -141,17 +167,19 @@ for (const variant of DEPLOY_STACKS) {
     assert.ok(deps.some((urn) => urn.endsWith(`${TYPES.rolePolicy}::sluice-worker-queue-poll`)), `mapping waits for the poll grant: ${deps.join(", ")}`);
   });
 
-  test("table: on demand, pk hash key, TTL on expiresAt", () => {
+  test("table: on demand, pk hash key, TTL on expiresAt, the failed index always, the by-source index with listIndex", () => {
     const table = one(run, TYPES.table);
     assert.is(table.inputs.billingMode, "PAY_PER_REQUEST");
     assert.is(table.inputs.hashKey, "pk");
-    assert.equal(table.inputs.attributes, [{ name: "pk", type: "S" }]);
+    const listIndex = config(run, "listIndex") === "true";
+    assert.equal(table.inputs.attributes.map((a: { name: string }) => a.name), ["pk", "ec", "receivedAt", ...(listIndex ? ["source"] : [])]);
+    assert.equal(table.inputs.globalSecondaryIndexes.map((i: { name: string; projectionType: string }) => [i.name, i.projectionType]), [...(listIndex ? [["bySource", "KEYS_ONLY"]] : []), ["failedByCategory", "KEYS_ONLY"]]);
     assert.equal(table.inputs.ttl, { attributeName: "expiresAt", enabled: true });
   });
 
   test("functions: nodejs22.x on arm64, explicit log group with retention, env per contract", () => {
     const fns = ofType(run, TYPES.fn);
-    assert.is(fns.length, 3);
+    assert.is(fns.length, 4);
     for (const fn of fns) {
       assert.is(fn.inputs.runtime, "nodejs22.x", fn.name);
       assert.equal(fn.inputs.architectures, ["arm64"], fn.name);
@@ -159,11 +187,11 @@ for (const variant of DEPLOY_STACKS) {
       assert.ok(group, `${fn.name} logs to an explicit group`);
       assert.is(group!.inputs.retentionInDays, Number(config(run, "logRetentionDays")), `${fn.name} log retention`);
     }
-    const env = (label: "ingest" | "worker" | "query") => functionByLabel(run, label).inputs.environment.variables as Record<string, string>;
+    const env = (label: Label) => functionByLabel(run, label).inputs.environment.variables as Record<string, string>;
     const on = (k: string) => (config(run, k) === "true" ? "on" : "off");
     const table = one(run, TYPES.table).state.name;
     assert.equal(Object.keys(env("ingest")).sort(), [
-      "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LEASE_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_MAX_BODY_BYTES", "SLUICE_QUEUE_URL",
+      "SLUICE_FAILURE_MODES", "SLUICE_FAILURE_MODE_REFRESH_SECONDS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LEASE_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_MAX_BODY_BYTES", "SLUICE_QUEUE_URL",
       "SLUICE_SOURCES", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
     ]);
     // The sources of the config, read back as the ingest reads them, each with its secret's ARN.
@@ -173,6 +201,9 @@ for (const variant of DEPLOY_STACKS) {
       if (s.verify === "none") assert.is(s.secretId, undefined);
       else assert.ok(ofType(run, TYPES.secret).some((secret) => secret.state.arn === s.secretId), `${s.name} reads a secret of this stack`);
     }
+    // Failure modes only where the stack switched them on, and never on a protected one.
+    for (const label of ["ingest", "worker", "operator"] as const) assert.is(env(label).SLUICE_FAILURE_MODES, on("failureModes"), label);
+    if (config(run, "protect") === "true") assert.is(env("worker").SLUICE_FAILURE_MODES, "off");
     assert.is(env("ingest").SLUICE_QUEUE_URL, one(run, TYPES.queue, "sluice-events-queue").state.url);
     assert.is(env("ingest").SLUICE_TABLE_NAME, table);
     assert.is(env("ingest").SLUICE_TEST_EVENTS, on("testEvents"));
@@ -180,11 +211,17 @@ for (const variant of DEPLOY_STACKS) {
     assert.ok(Number(env("ingest").SLUICE_LEASE_SECONDS) > functionByLabel(run, "ingest").inputs.timeout, "lease outlives the ingest timeout");
     assert.is(env("ingest").SLUICE_MAX_BODY_BYTES, config(run, "maxBodyBytes"));
     assert.equal(Object.keys(env("worker")).sort(), [
-      "SLUICE_EVENT_RETENTION_DAYS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
+      "SLUICE_EVENT_RETENTION_DAYS", "SLUICE_FAILURE_MODES", "SLUICE_FAILURE_MODE_REFRESH_SECONDS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME",
+      "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
     ]);
     assert.is(env("worker").SLUICE_EVENT_RETENTION_DAYS, config(run, "eventRetentionDays"));
-    assert.equal(Object.keys(env("query")).sort(), ["SLUICE_DEMO_SOURCE", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_VERSION"]);
-    for (const label of ["ingest", "worker", "query"] as const) {
+    assert.equal(Object.keys(env("query")).sort(), ["SLUICE_DEMO_SOURCE", "SLUICE_LIST_INDEX", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_VERSION"]);
+    assert.equal(Object.keys(env("operator")).sort(), [
+      "SLUICE_DLQ_URL", "SLUICE_FAILURE_MODES", "SLUICE_FAILURE_MODE_REFRESH_SECONDS", "SLUICE_LIST_INDEX", "SLUICE_LOG_LEVEL", "SLUICE_QUEUE_URL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_VERSION",
+    ]);
+    assert.is(env("operator").SLUICE_DLQ_URL, one(run, TYPES.queue, "sluice-events-dlq").state.url);
+    for (const label of ["query", "operator"] as const) assert.is(env(label).SLUICE_LIST_INDEX, on("listIndex"), label);
+    for (const label of LABELS) {
       // The level the functions log at, and Lambda's own lines filtered to match (JSON log format).
       assert.is(env(label).SLUICE_LOG_LEVEL, config(run, "logLevel"));
       const logging = functionByLabel(run, label).inputs.loggingConfig;
@@ -193,34 +230,44 @@ for (const variant of DEPLOY_STACKS) {
       assert.is(logging.systemLogLevel, config(run, "logLevel") === "warn" ? "WARN" : "INFO");
     }
     assert.is(env("query").SLUICE_DEMO_SOURCE, on("demoSource"));
-    for (const label of ["ingest", "worker", "query"] as const) {
+    for (const label of LABELS) {
       assert.is(functionByLabel(run, label).inputs.memorySize, Number(config(run, `${label}MemoryMb`)));
       assert.is(functionByLabel(run, label).inputs.timeout, Number(config(run, `${label}TimeoutSeconds`)));
     }
   });
 
-  test("API: routes wired to the right function, stage throttled and access-logged, permissions scoped to this API", () => {
+  test("API: routes wired to the right function, admin routes IAM only, stage throttled and access-logged, permissions scoped to this API", () => {
     const api = one(run, TYPES.api);
     assert.is(api.inputs.protocolType, "HTTP");
     const integrationFor = (r: ResourceRecord) => ofType(run, TYPES.integration).find((i) => `integrations/${i.id}` === r.inputs.target);
-    const routes = Object.fromEntries(ofType(run, TYPES.route).map((r) => [r.inputs.routeKey, integrationFor(r)?.inputs.integrationUri]));
-    const invoke = (label: "ingest" | "query") => functionByLabel(run, label).state.invokeArn;
+    const routes = Object.fromEntries(ofType(run, TYPES.route).map((r) => [r.inputs.routeKey, [integrationFor(r)?.inputs.integrationUri, r.inputs.authorizationType]]));
+    const invoke = (label: "ingest" | "query" | "operator") => functionByLabel(run, label).state.invokeArn;
+    const open = (label: "ingest" | "query") => [invoke(label), "NONE"];
+    const iam = [invoke("operator"), "AWS_IAM"];
     const names = parseSources(run.config["sluice:sources"] ? JSON.parse(run.config["sluice:sources"]) : undefined).map((s) => s.name);
     const keys = routeKeysByFunction({ demoSource: config(run, "demoSource") === "true" }, names);
-    const expected: Record<string, string> = {
-      "POST /events": invoke("ingest"),
-      "POST /events/batch": invoke("ingest"),
-      "POST /sources/{name}": invoke("ingest"),
-      "OPTIONS /sources/{name}": invoke("ingest"),
-      "GET /events/{id}": invoke("query"),
-      "GET /health": invoke("query"),
-      $default: invoke("query"),
+    const expected: Record<string, unknown[]> = {
+      "POST /events": open("ingest"),
+      "POST /events/batch": open("ingest"),
+      "POST /sources/{name}": open("ingest"),
+      "OPTIONS /sources/{name}": open("ingest"),
+      "GET /events": open("query"),
+      "GET /events/{id}": open("query"),
+      "GET /health": open("query"),
+      $default: open("query"),
+      "GET /admin/dlq": iam,
+      "POST /admin/dlq/redrive": iam,
+      "POST /admin/replay": iam,
+      "GET /admin/failure-mode": iam,
+      "PUT /admin/failure-mode": iam,
     };
-    if (config(run, "demoSource") === "true") expected["GET /demo/source"] = invoke("query");
-    // A literal route per configured source, beside the parameterized one.
-    for (const k of keys.ingest.filter((k) => !(k in expected))) expected[k] = invoke("ingest");
-    assert.is(Object.keys(expected).length, keys.ingest.length + keys.query.length);
+    if (config(run, "demoSource") === "true") expected["GET /demo/source"] = open("query");
+    // A literal route per configured source, beside the parameterized one; open at the edge, as it is.
+    for (const k of keys.ingest.filter((k) => !(k in expected))) expected[k] = open("ingest");
+    assert.is(Object.keys(expected).length, keys.ingest.length + keys.query.length + keys.operator.length);
     assert.equal(routes, expected);
+    // Every route that reaches the operator is IAM only, and every IAM route reaches the operator.
+    for (const r of ofType(run, TYPES.route)) assert.is(r.inputs.authorizationType === "AWS_IAM", integrationFor(r)?.inputs.integrationUri === invoke("operator"), r.inputs.routeKey);
     for (const r of ofType(run, TYPES.route)) assert.is(r.inputs.apiId, api.id);
     for (const i of ofType(run, TYPES.integration)) {
       assert.is(i.inputs.integrationType, "AWS_PROXY");
@@ -240,7 +287,7 @@ for (const variant of DEPLOY_STACKS) {
     assert.is(format.status, "$context.status");
 
     const permissions = ofType(run, TYPES.permission);
-    assert.is(permissions.length, 2);
+    assert.is(permissions.length, 3);
     for (const p of permissions) {
       assert.is(p.inputs.principal, "apigateway.amazonaws.com");
       assert.is(p.inputs.sourceArn, `${api.state.executionArn}/*/*`);

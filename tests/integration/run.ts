@@ -15,13 +15,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 /**
  * Config for the local stack under test: short worker timeout (so visibility is 6 s) and few
- * receives before the DLQ, so the retry paths finish in seconds instead of minutes.
+ * receives before the DLQ, so the retry paths finish in seconds instead of minutes; failure modes
+ * honoured within a second.
  */
 export const INTEGRATION_CONFIG: Record<string, string> = {
   "sluice:workerTimeoutSeconds": "1",
   "sluice:batchingWindowSeconds": "0",
   "sluice:maxReceiveCount": "2",
   "sluice:testEvents": "true",
+  "sluice:failureModeRefreshSeconds": "1",
   // One source per scheme and plain JSON shape (sources-config.ts).
   ...IT_SOURCES_CONFIG,
 };
@@ -67,7 +69,9 @@ async function main(): Promise<void> {
       process.stderr.write(`test:integration: local stack at ${stack.apiUrl} (logs: ${logFile})\n`);
     }
     const uvu = path.join(PROJECT_DIR, "node_modules", "uvu", "bin.js");
-    const child = spawn(process.execPath, [uvu, "-r", "tsx/cjs", "tests/integration", "\\.test\\.ts$"], {
+    // SLUICE_IT_ONLY: one suite's file name pattern, for working on it (default: every suite).
+    const only = process.env.SLUICE_IT_ONLY ?? "\\.test\\.ts$";
+    const child = spawn(process.execPath, [uvu, "-r", "tsx/cjs", "tests/integration", only], {
       cwd: PROJECT_DIR,
       stdio: "inherit",
       env: { ...process.env, [OUTPUTS_ENV]: outputsFile, [TARGET_ENV]: stackName ? `deployed:${stackName}` : "local:dev" },

@@ -1,24 +1,12 @@
 // The AWS SDK's own SigV4 signer (@smithy/signature-v4, what every SDK v3 client signs with), for
 // tests that build a request by hand and must sign it as a client would: the other side of the
 // local IAM gate's verifier.
-import { createHash, createHmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
+// A SHA-256 for the signer (it takes any hash constructor): the CLI's, from node:crypto; the
+// signing algorithm is the SDK's.
+import { NodeSha256 } from "../../cli/aws-signing";
 
-/** A SHA-256 for the signer (it takes any hash constructor); the signing algorithm is the SDK's. */
-type Bytes = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: Bytes) => (typeof d === "string" ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
-export class NodeSha256 {
-  private readonly h;
-  constructor(secret?: Bytes) {
-    this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
-  }
-  update(data: Bytes): void {
-    this.h.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
+export { NodeSha256 };
 
 export interface Credentials {
   accessKeyId: string;

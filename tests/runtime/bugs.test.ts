@@ -8,6 +8,7 @@ import { makeIngestHandler } from "../../runtime/ingest-handler";
 import { makeQueryHandler } from "../../runtime/query-handler";
 import { makeWorkerHandler } from "../../runtime/worker-handler";
 import { createDocumentClient, createSqsClient } from "../../runtime/aws-clients";
+import { createDynamoEventIndex } from "../../runtime/event-index";
 import { createDynamoEventStore } from "../../runtime/event-store";
 import type { EventStore } from "../../runtime/event-store";
 import { createSqsEventQueue } from "../../runtime/event-queue";
@@ -51,6 +52,7 @@ function parts(ctx: Ctx) {
   return {
     registry,
     store: createDynamoEventStore(createDocumentClient(), ctx.table),
+    index: createDynamoEventIndex(createDocumentClient(), ctx.table),
     queue: createSqsEventQueue(createSqsClient(), ctx.queueUrl),
     validator: createEnvelopeValidator(registry, { unknownTypes: "reject" }),
     log: createLogger({ fn: "test" }, { level: "error", sink: (line: string) => ctx.lines.push(line) }),
@@ -94,14 +96,14 @@ test("ingest and query: a failed dependency call is still a 503 with Retry-After
   const res = await ingestWith(ctx, { store: { ...store, acquire: async () => Promise.reject(down()) } })(postEvent(cloudEvent()), lambdaContext());
   assert.is(res.statusCode, 503);
   assert.is(res.headers["retry-after"], "2");
-  const query = makeQueryHandler({ store: { ...store, get: async () => Promise.reject(down()) }, stage: "t", version: "v", demoSource: false, log: parts(ctx).log });
+  const query = makeQueryHandler({ store: { ...store, get: async () => Promise.reject(down()) }, index: parts(ctx).index, listIndex: false, stage: "t", version: "v", demoSource: false, log: parts(ctx).log });
   const q = await query(getEvent("evt_" + "1".repeat(32)), lambdaContext());
   assert.is(q.statusCode, 503);
 });
 
 test("query: a bug reading the store is a 500", async (ctx) => {
-  const { store, log } = parts(ctx);
-  const query = makeQueryHandler({ store: { ...store, get: async () => Promise.reject(bug()) }, stage: "t", version: "v", demoSource: false, log });
+  const { store, index, log } = parts(ctx);
+  const query = makeQueryHandler({ store: { ...store, get: async () => Promise.reject(bug()) }, index, listIndex: false, stage: "t", version: "v", demoSource: false, log });
   assertBug(ctx, await query(getEvent("evt_" + "2".repeat(32)), lambdaContext()), "query store bug");
 });
 
@@ -145,7 +147,7 @@ test("worker: a write the table refuses for the item itself is PERMANENT: a mini
   assert.match(String(rec?.[ITEM_ATTRIBUTES.errorReason]), /could not be stored/);
   assert.is(rec?.[ITEM_ATTRIBUTES.document], undefined, "no event in the minimal record");
   assert.is(rec?.[ITEM_ATTRIBUTES.leaseToken], undefined);
-  const view = json(await makeQueryHandler({ store: p.store, stage: "t", version: "v", demoSource: false, log: p.log })(getEvent(id), lambdaContext()));
+  const view = json(await makeQueryHandler({ store: p.store, index: p.index, listIndex: false, stage: "t", version: "v", demoSource: false, log: p.log })(getEvent(id), lambdaContext()));
   assert.equal([view.status, view.errorCategory, view.event], ["failed", "PERMANENT", undefined]);
 });
 

@@ -16,7 +16,7 @@ import { localAwsEnv, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/lo
 import type { LocalServer } from "../../local/aws/loopback-server";
 import { startDynalite } from "../../local/dynamodb/dynalite-server";
 import { startSqs } from "../../local/sqs/sqs-server";
-import { ITEM_ATTRIBUTES } from "../../runtime/contract/table";
+import { BY_SOURCE_INDEX, BY_SOURCE_INDEX_KEYS, FAILED_INDEX, FAILED_INDEX_KEYS, ITEM_ATTRIBUTES } from "../../runtime/contract/table";
 import { decodeStoredDocument } from "../../runtime/contract/stored-document";
 import type { StoredDocument } from "../../runtime/contract/stored-document";
 import { parseQueueMessage } from "../../runtime/queue-message";
@@ -55,13 +55,26 @@ export async function startBackends(): Promise<Backends> {
   };
 }
 
-export async function createTable(b: Backends, name = `events-${randomUUID().slice(0, 8)}`): Promise<string> {
+/** A table as the program makes it; with `indexes`, the failed and by-source GSIs of the contract too. */
+export async function createTable(b: Backends, name = `events-${randomUUID().slice(0, 8)}`, opts: { indexes?: boolean } = {}): Promise<string> {
+  const gsi = (IndexName: string, keys: { hashKey: string; rangeKey: string }) => ({
+    IndexName,
+    KeySchema: [
+      { AttributeName: keys.hashKey, KeyType: "HASH" as const },
+      { AttributeName: keys.rangeKey, KeyType: "RANGE" as const },
+    ],
+    Projection: { ProjectionType: "KEYS_ONLY" as const },
+  });
   await b.ddb.send(
     new CreateTableCommand({
       TableName: name,
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        ...(opts.indexes ? [FAILED_INDEX_KEYS.hashKey, FAILED_INDEX_KEYS.rangeKey, BY_SOURCE_INDEX_KEYS.hashKey].map((n) => ({ AttributeName: n, AttributeType: "S" as const })) : []),
+      ],
       KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
       BillingMode: "PAY_PER_REQUEST",
+      ...(opts.indexes ? { GlobalSecondaryIndexes: [gsi(FAILED_INDEX, FAILED_INDEX_KEYS), gsi(BY_SOURCE_INDEX, BY_SOURCE_INDEX_KEYS)] } : {}),
     }),
   );
   return name;
@@ -206,6 +219,8 @@ export async function pollOnce(b: Backends, queueUrl: string, worker: Worker, op
       WaitTimeSeconds: 0,
       VisibilityTimeout: POLL_VISIBILITY_SECONDS,
       MessageSystemAttributeNames: ["All"],
+      // local-aws-sqs reports ApproximateReceiveCount only under the older parameter name.
+      AttributeNames: ["All"],
     }),
   );
   const messages = out.Messages ?? [];
@@ -322,12 +337,18 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-/** `env` overrides the functions' environment for this pipeline (e.g. a larger body limit). */
-export async function startPipeline(opts: { maxReceiveCount?: number; env?: Record<string, string> } = {}): Promise<Pipeline> {
+/**
+ * `env` overrides the functions' environment for this pipeline (e.g. a larger body limit);
+ * `operations` adds the indexes and the operator's settings (DLQ, list index, failure modes).
+ */
+export async function startPipeline(opts: { maxReceiveCount?: number; env?: Record<string, string>; operations?: boolean } = {}): Promise<Pipeline> {
   const b = await startBackends();
-  const table = await createTable(b);
+  const table = await createTable(b, undefined, { indexes: opts.operations });
   const { queueUrl, dlqUrl } = await createQueues(b, opts);
-  const restore = applyEnv(functionEnv(b, table, queueUrl, opts.env));
+  const operations: Record<string, string> = opts.operations
+    ? { SLUICE_DLQ_URL: dlqUrl, SLUICE_LIST_INDEX: "on", SLUICE_FAILURE_MODES: "on", SLUICE_FAILURE_MODE_REFRESH_SECONDS: "1" }
+    : {};
+  const restore = applyEnv(functionEnv(b, table, queueUrl, { ...operations, ...opts.env }));
   return {
     b,
     table,

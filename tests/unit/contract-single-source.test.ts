@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ENV_NAMES } from "../../runtime/contract/environment";
 import { API_ROUTES } from "../../runtime/contract/routes";
-import { BY_SOURCE_INDEX, TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "../../runtime/contract/table";
+import { BY_SOURCE_INDEX, FAILED_INDEX, FAILURE_MODE_ITEM_ID, TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE } from "../../runtime/contract/table";
 import { PROBLEM_TYPE_PREFIX } from "../../runtime/contract/problems";
 import { SOURCE_SECRET_VARIABLE_PREFIX } from "../../runtime/contract/sources";
 
@@ -88,9 +88,10 @@ test("no route key literal outside the contract", () => {
 });
 
 test("the table's attribute and index names are written in runtime/contract/table.ts only", () => {
-  for (const name of [TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE, BY_SOURCE_INDEX]) {
+  for (const name of [TABLE_HASH_KEY, TABLE_TTL_ATTRIBUTE, BY_SOURCE_INDEX, FAILED_INDEX]) {
     assert.equal(filesSpelling(new RegExp(`\\b${name}\\b`)), ["runtime/contract/table.ts"], name);
   }
+  assert.equal(filesSpelling(new RegExp(escape(FAILURE_MODE_ITEM_ID))), ["runtime/contract/table.ts"], FAILURE_MODE_ITEM_ID);
 });
 
 test("the problem type URN is written in runtime/contract/problems.ts only", () => {

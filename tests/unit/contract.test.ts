@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { FUNCTION_ENVIRONMENT, functionEnvironment } from "../../runtime/contract/environment";
-import { API_ROUTES, routeKeysByFunction, routePath } from "../../runtime/contract/routes";
+import { API_ROUTES, routeKeysByFunction, routePath, routesByFunction } from "../../runtime/contract/routes";
 import { pathPattern } from "../../runtime/routes";
 import { readSettings } from "../../runtime/settings";
 
@@ -19,23 +19,36 @@ test("environment: the writer's variables read back as the settings written", ()
     unknownTypes: "reject",
     testEvents: true,
     sources: '{"s":{}}',
+    failureModes: true,
+    failureModeRefreshSeconds: 3,
   });
   assert.is(written.SLUICE_TEST_EVENTS, "on");
   assert.is(written.SLUICE_MAX_BODY_BYTES, "1000");
   const read = readSettings(written, FUNCTION_ENVIRONMENT.ingest.needs);
   assert.equal(
-    { ...read, logLevel: undefined, demoSource: undefined, retentionDays: undefined },
-    { stage: "prod", version: "1.2.3", tableName: "t", queueUrl: "https://sqs/q", maxBodyBytes: 1000, windowSeconds: 60, leaseSeconds: 30, unknownTypes: "reject", testEvents: true, sources: '{"s":{}}', logLevel: undefined, demoSource: undefined, retentionDays: undefined },
+    { ...read, logLevel: undefined, demoSource: undefined, retentionDays: undefined, dlqUrl: undefined, listIndex: undefined },
+    {
+      stage: "prod", version: "1.2.3", tableName: "t", queueUrl: "https://sqs/q", maxBodyBytes: 1000, windowSeconds: 60, leaseSeconds: 30, unknownTypes: "reject", testEvents: true,
+      sources: '{"s":{}}', failureModes: true, failureModeRefreshSeconds: 3, logLevel: undefined, demoSource: undefined, retentionDays: undefined, dlqUrl: undefined, listIndex: undefined,
+    },
   );
-  assert.is(readSettings(functionEnvironment("query", { stage: "dev", version: "v", tableName: "t", demoSource: false })).demoSource, false);
+  const query = readSettings(functionEnvironment("query", { stage: "dev", version: "v", tableName: "t", demoSource: false, listIndex: true }));
+  assert.equal([query.demoSource, query.listIndex], [false, true]);
+  const operator = functionEnvironment("operator", { stage: "dev", version: "v", tableName: "t", queueUrl: "q", dlqUrl: "d", listIndex: false, failureModes: false, failureModeRefreshSeconds: 5 });
+  assert.is(readSettings(operator, FUNCTION_ENVIRONMENT.operator.needs).dlqUrl, "d");
+  assert.throws(() => readSettings({ ...operator, SLUICE_DLQ_URL: "" }, FUNCTION_ENVIRONMENT.operator.needs), /SLUICE_DLQ_URL is not set/);
+  assert.throws(() => readSettings({ ...operator, SLUICE_FAILURE_MODE_REFRESH_SECONDS: "11" }), /SLUICE_FAILURE_MODE_REFRESH_SECONDS must be from 1 to 10/);
 });
 
 test("environment: values the program holds (pulumi outputs) pass through; a foreign setting is refused", () => {
   const output = { apply: () => undefined };
-  const env = functionEnvironment("worker", { stage: "dev", version: "v", tableName: output, windowSeconds: 5, retentionDays: 0, unknownTypes: "accept", testEvents: false, logLevel: "debug" });
+  const env = functionEnvironment("worker", { stage: "dev", version: "v", tableName: output, windowSeconds: 5, retentionDays: 0, unknownTypes: "accept", testEvents: false, failureModes: false, failureModeRefreshSeconds: 5, logLevel: "debug" });
   assert.is(env.SLUICE_TABLE_NAME, output);
   assert.is(env.SLUICE_LOG_LEVEL, "debug");
-  assert.equal(Object.keys(env).sort(), ["SLUICE_EVENT_RETENTION_DAYS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION"]);
+  assert.equal(Object.keys(env).sort(), [
+    "SLUICE_EVENT_RETENTION_DAYS", "SLUICE_FAILURE_MODES", "SLUICE_FAILURE_MODE_REFRESH_SECONDS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_STAGE", "SLUICE_TABLE_NAME",
+    "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
+  ]);
   // The types forbid it; a program built from untyped config would still be stopped at preview.
   assert.throws(() => functionEnvironment("query", { stage: "dev", version: "v", tableName: "t", demoSource: true, queueUrl: "q" } as never), /query function is not given queueUrl/);
 });
@@ -43,12 +56,27 @@ test("environment: values the program holds (pulumi outputs) pass through; a for
 test("routes: each function's keys, the feature-gated one only when on, the catch-all on query", () => {
   assert.equal(routeKeysByFunction({ demoSource: false }), {
     ingest: ["POST /events", "POST /events/batch", "POST /sources/{name}", "OPTIONS /sources/{name}"],
-    query: ["GET /events/{id}", "GET /health", "$default"],
+    query: ["GET /events", "GET /events/{id}", "GET /health", "$default"],
+    operator: ["GET /admin/dlq", "POST /admin/dlq/redrive", "POST /admin/replay", "GET /admin/failure-mode", "PUT /admin/failure-mode"],
   });
   // Each configured source also gets its literal route, for a throttle of its own.
   assert.equal(routeKeysByFunction({ demoSource: false }, ["github", "orders"]).ingest.slice(4), ["POST /sources/github", "POST /sources/orders"]);
   assert.ok(routeKeysByFunction({ demoSource: true }).query.includes("GET /demo/source"));
   assert.is(new Set(API_ROUTES.map((r) => r.name)).size, API_ROUTES.length, "route names are unique");
+});
+
+test("routes: every /admin route is IAM only and served by the operator; nothing else is", () => {
+  const served = routesByFunction({ demoSource: true }, ["github"]);
+  for (const [fn, routes] of Object.entries(served)) {
+    for (const r of routes) {
+      const admin = r.key.includes(" /admin");
+      assert.is(r.authorization === "iam", admin, `${r.key} authorization ${r.authorization}`);
+      if (admin) assert.is(fn, "operator", r.key);
+    }
+  }
+  assert.equal(served.operator.map((r) => r.authorization), served.operator.map(() => "iam"));
+  // A source's literal route is open at the edge like its template: its signature scheme is its check.
+  assert.ok(served.ingest.some((r) => r.key === "POST /sources/github" && r.authorization === "none"));
 });
 
 test("routes: a key's {param} matches one segment; paths are built and encoded from the key", () => {

@@ -173,6 +173,10 @@ test("problem bodies follow RFC 9457 with the urn:sluice:problem: prefix", () =>
     "method-not-allowed": 405,
     "dependency-unavailable": 503,
     "internal-error": 500,
+    "invalid-query": 400,
+    "invalid-request": 422,
+    "listing-needs-index": 400,
+    "failure-modes-off": 403,
   });
 });
 

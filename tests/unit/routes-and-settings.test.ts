@@ -16,8 +16,13 @@ test("routes: literal before parameter, 405 lists what is allowed, misrouting is
   assert.equal(matchRoute("ingest", "POST", "/events/batch"), { kind: "route", name: "postBatch", params: {} });
   assert.equal(matchRoute("query", "GET", "/events/evt_1"), { kind: "route", name: "getEvent", params: { id: "evt_1" } });
   assert.equal(matchRoute("query", "GET", "/events/batch"), { kind: "method-not-allowed", allow: ["POST"] });
-  assert.equal(matchRoute("ingest", "DELETE", "/events"), { kind: "method-not-allowed", allow: ["POST"] });
+  assert.equal(matchRoute("ingest", "DELETE", "/events"), { kind: "method-not-allowed", allow: ["GET", "POST"] });
   assert.equal(matchRoute("ingest", "GET", "/events/x"), { kind: "not-found", misrouted: true });
+  assert.equal(matchRoute("query", "GET", "/events"), { kind: "route", name: "listEvents", params: {} });
+  assert.equal(matchRoute("operator", "POST", "/admin/dlq/redrive"), { kind: "route", name: "dlqRedrive", params: {} });
+  assert.equal(matchRoute("operator", "DELETE", "/admin/failure-mode"), { kind: "method-not-allowed", allow: ["GET", "PUT"] });
+  // What API Gateway's catch-all sends the query function for an admin path: a 404, logged as misrouted.
+  assert.equal(matchRoute("query", "GET", "/admin/dlq"), { kind: "not-found", misrouted: true });
   assert.equal(matchRoute("query", "GET", "/other"), { kind: "not-found", misrouted: false });
 });
 
@@ -41,13 +46,18 @@ test("settings: defaults, flags, and clear failures for miswiring", () => {
 });
 
 test("permissions: least privilege per function", () => {
-  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem"], queue: [], secrets: [] });
+  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"], queue: [], dlq: [], secrets: [] });
+  // Only the operator touches the DLQ, and only with what peeking and moving need: never a wildcard, never a purge.
+  for (const [fn, p] of Object.entries(FUNCTION_PERMISSIONS)) if (fn !== "operator") assert.equal(p.dlq, [], fn);
+  assert.equal([...FUNCTION_PERMISSIONS.operator.dlq].sort(), ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]);
+  assert.not.ok(FUNCTION_PERMISSIONS.operator.table.some((a) => /Delete|Update|Scan|Write/.test(a)), "the operator never changes an event's record");
+  // Only the ingest reads Secrets Manager, and only the sources' secrets' values.
   assert.equal(FUNCTION_PERMISSIONS.ingest.secrets, ["secretsmanager:GetSecretValue"], "the ingest reads the sources' secrets and nothing else of Secrets Manager");
-  assert.equal(FUNCTION_PERMISSIONS.worker.secrets, []);
+  for (const [fn, p] of Object.entries(FUNCTION_PERMISSIONS)) if (fn !== "ingest") assert.equal(p.secrets, [], fn);
   assert.ok(FUNCTION_PERMISSIONS.ingest.queue.includes("sqs:SendMessage"));
   assert.not.ok(FUNCTION_PERMISSIONS.ingest.table.includes("dynamodb:UpdateItem"));
   assert.not.ok(FUNCTION_PERMISSIONS.worker.table.includes("dynamodb:DeleteItem"));
-  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue, ...p.secrets]) assert.match(a, /^(dynamodb|sqs|secretsmanager):[A-Z][A-Za-z]+$/);
+  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue, ...p.dlq, ...p.secrets]) assert.match(a, /^(dynamodb|sqs|secretsmanager):[A-Z][A-Za-z]+$/);
 });
 
 test("conflict decision: reuse beats everything, then replay, then in flight with a short Retry-After", () => {

@@ -1,0 +1,25 @@
+// The note a retried failure leaves on its event's record (one small update per failed attempt,
+// never on the success path), so the DLQ preview can group what is there by why it failed. Best
+// effort and short: a note that fails or takes too long changes nothing about the record's fate.
+import type { EventStore } from "./event-store";
+import type { FailureCategory } from "./failure-classes";
+import { errorSummary } from "./log";
+import type { Logger } from "./log";
+import type { QueueMessage } from "./queue-message";
+
+/** The longest a note may hold up the batch: it runs inside the margin left for reporting back. */
+export const RETRY_NOTE_DEADLINE_MS = 500;
+
+export async function noteRetriedFailure(store: EventStore, m: QueueMessage, failure: { category: FailureCategory; reason: string }, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), RETRY_NOTE_DEADLINE_MS)));
+  try {
+    const noted = await Promise.race([store.noteRetry(m.id, m.payloadHash, failure), deadline]);
+    if (noted === "late") log.warn("the retried failure was not noted in time", { category: failure.category });
+    else if (!noted) log.debug("no record to note the retried failure on", { category: failure.category });
+  } catch (err) {
+    log.warn("could not note the retried failure", { category: failure.category, ...errorSummary(err) });
+  } finally {
+    clearTimeout(timer);
+  }
+}
