@@ -1,6 +1,6 @@
 // What the runtime sources suites share: dynalite, local-aws-sqs and the local Secrets Manager with
-// one source per scheme and plain shape, the three handlers built by their factories from that
-// environment, and the calls and checks the suites make.
+// one source per scheme and plain shape, the handlers built by their factories from that
+// environment (the operator too, on a table with the indexes), and the calls and checks the suites make.
 import { randomBytes, randomUUID } from "node:crypto";
 import * as assert from "uvu/assert";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../../local/aws/local-account";
@@ -9,6 +9,7 @@ import { startSecretsManager } from "../../local/secretsmanager/secretsmanager-s
 import { SecretsRegistry } from "../../local/secretsmanager/secrets-registry";
 import { ENV_NAMES } from "../../runtime/contract/environment";
 import { ingestFactory } from "../../runtime/ingest-handler";
+import { operatorFactory } from "../../runtime/operator-handler";
 import { queryFactory } from "../../runtime/query-handler";
 import { workerFactory } from "../../runtime/worker-handler";
 import { parseSources } from "../../runtime/sources/source-config";
@@ -45,6 +46,7 @@ export interface SourcesCtx {
   ingest: ReturnType<typeof ingestFactory>;
   worker: ReturnType<typeof workerFactory>;
   query: ReturnType<typeof queryFactory>;
+  operator: ReturnType<typeof operatorFactory>;
   octokit: Octokit;
 }
 
@@ -57,16 +59,18 @@ export async function startSources(ctx: SourcesCtx): Promise<void> {
     ids[name] = ctx.registry.ensure(`test/${name}`).arn;
     ctx.registry.put(`test/${name}`, JSON.stringify(values));
   }
-  ctx.table = await createTable(ctx.b);
-  ctx.queueUrl = (await createQueues(ctx.b)).queueUrl;
+  ctx.table = await createTable(ctx.b, undefined, { indexes: true });
+  const { queueUrl, dlqUrl } = await createQueues(ctx.b);
+  ctx.queueUrl = queueUrl;
   ctx.restore = applyEnv({
-    ...functionEnv(ctx.b, ctx.table, ctx.queueUrl, { [ENV_NAMES.unknownTypes]: "accept", [ENV_NAMES.maxBodyBytes]: "65536" }),
+    ...functionEnv(ctx.b, ctx.table, ctx.queueUrl, { [ENV_NAMES.unknownTypes]: "accept", [ENV_NAMES.maxBodyBytes]: "65536", [ENV_NAMES.dlqUrl]: dlqUrl, [ENV_NAMES.listIndex]: "on" }),
     AWS_ENDPOINT_URL_SECRETS_MANAGER: ctx.sm.endpoint,
     [ENV_NAMES.sources]: sourcesEnvironment(SOURCES, ids, 50),
   });
   ctx.ingest = ingestFactory();
   ctx.worker = workerFactory();
   ctx.query = queryFactory();
+  ctx.operator = operatorFactory();
   ctx.octokit = (await import(OCTOKIT)) as Octokit;
 }
 
