@@ -58,7 +58,7 @@ if (deployed) {
     assert.is(processes.stack, process.pid);
     assert.equal(processes.twins.map((t: { service: string; state: string }) => [t.service, t.state]), [["dynamodb", "up"], ["sqs", "up"]]);
     assert.ok(processes.twins.every((t: { pid: number }) => t.pid > 0 && t.pid !== process.pid), "each twin in a process of its own");
-    assert.equal(Object.keys(processes.functions).sort(), ["sluice-ingest-function", "sluice-query-function", "sluice-worker-function"]);
+    assert.equal(Object.keys(processes.functions).sort(), ["sluice-ingest-function", "sluice-operator-function", "sluice-query-function", "sluice-worker-function"]);
     assert.equal(json(await control.get("chaos")), { chaos: [] });
     const put = await control.put("chaos", { body: JSON.stringify(["dynamodb:GetItem=latency:10ms", "sqs:*=error:0.01"]) });
     assert.is(put.statusCode, 200, put.body);
