@@ -1,7 +1,7 @@
 // The Sluice program: reads the stack's config and composes one pipeline (API → ingest → queue →
-// worker → table, the optional fan-out bus, query, the operator behind the IAM-only admin routes,
-// alarms, dashboard, saved log queries). Behaviour lives in runtime/, resource shapes in
-// components/; this file only wires them together.
+// worker → table, the optional fan-out bus, query, the sources' secrets, the operator behind the
+// IAM-only admin routes, alarms, dashboard, saved log queries). Behaviour lives in runtime/, resource
+// shapes in components/; this file only wires them together.
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmSet } from "./components/alarm-set";
 import { EventBus } from "./components/event-bus";
@@ -12,6 +12,7 @@ import { LogQueries } from "./components/log-queries";
 import { PipelineDashboard } from "./components/pipeline-dashboard";
 import { PipelineFunction } from "./components/pipeline-function";
 import { QueueWithDlq } from "./components/queue-with-dlq";
+import { SourceSecrets } from "./components/source-secrets";
 import { dynamoOperationOf } from "./components/metric-dimensions";
 import { alarmEmailFor } from "./components/alarm-email";
 import { checkOutlastsCalls, checkRetryBackoff, leaseSecondsFor } from "./components/sizing";
@@ -21,13 +22,15 @@ import { FAILURE_MODE_REFRESH_RANGE } from "./runtime/contract/failure-modes";
 import { PUBLISH_MODES, type PublishMode } from "./runtime/contract/fan-out";
 import { FUNCTION_PERMISSIONS } from "./runtime/contract/permissions";
 import { LOCAL_STACK_CONFIG, readProducerAuth } from "./runtime/contract/producer-auth";
-import { routesByFunction } from "./runtime/contract/routes";
+import { routePath, routesByFunction, sourceRouteKey } from "./runtime/contract/routes";
 import type { ServedRoute } from "./runtime/contract/routes";
 import type { ApiRoute, ApiRouteAuthorization } from "./components/ingest-api";
 import { ingestFactory } from "./runtime/ingest-handler";
 import { operatorFactory } from "./runtime/operator-handler";
 import { queryFactory } from "./runtime/query-handler";
 import { workerFactory } from "./runtime/worker-handler";
+import { needsSecrets, parseSources, parseSourceSecrets } from "./runtime/sources/source-config";
+import { checkSourcesFit, sourcesEnvironment } from "./runtime/sources/sources-environment";
 import { version } from "./package.json";
 
 const config = new pulumi.Config();
@@ -49,6 +52,12 @@ const testEvents = config.requireBoolean("testEvents");
 const protect = config.requireBoolean("protect");
 // A protected stack must say where its alarms go (components/alarm-email.ts).
 const alarmEmail = alarmEmailFor({ alarmEmail: config.get("alarmEmail"), protect });
+// Sources (POST /sources/{name}) and their signing secrets, checked before anything is declared;
+// the secrets are only ever handled as a secret Output.
+const sources = parseSources(config.getObject<unknown>("sources"));
+const sourceSecretValues = parseSourceSecrets(config.getObject<unknown>("sourceSecrets"), sources);
+const throttleRateLimit = config.requireNumber("throttleRateLimit");
+checkSourcesFit(sources, throttleRateLimit);
 // Ingest: lease write, send, and the lease's compensation after a failed send. Query: one read.
 // Operator: its runs stop themselves in time; it needs room for one page of work and the answer.
 checkOutlastsCalls("ingest", ingestTimeout, 3, CALL_DEADLINE_MS);
@@ -94,6 +103,15 @@ const queue = new QueueWithDlq("sluice-events", {
 // Consumers hear of stored events on this bus (none when publish is none).
 const bus = publish === "none" ? undefined : new EventBus("sluice-fanout", { tags });
 
+const sourceSecrets = new SourceSecrets("sluice-sources", {
+  sources: sources.filter(needsSecrets).map((s) => ({ name: s.name, secretName: s.secretName })),
+  values: pulumi.secret(sourceSecretValues),
+  protect,
+  kmsKeyArn,
+  tags,
+});
+const secretIds = pulumi.all(sourceSecrets.secretIds);
+
 // Every function's environment goes through the contract's writer, named as runtime/settings.ts reads it.
 const common = { stage, version, tableName: table.name, logLevel };
 
@@ -113,6 +131,7 @@ const ingest = new PipelineFunction("sluice-ingest", {
     leaseSeconds: leaseSecondsFor(ingestTimeout),
     unknownTypes,
     testEvents,
+    sources: secretIds.apply((ids) => sourcesEnvironment(sources, ids, throttleRateLimit)),
     failureModes,
     failureModeRefreshSeconds,
   }),
@@ -179,6 +198,7 @@ table.grant(query, FUNCTION_PERMISSIONS.query.table);
 table.grant(operator, FUNCTION_PERMISSIONS.operator.table);
 queue.grant(operator, FUNCTION_PERMISSIONS.operator.queue);
 queue.grantDlq(operator, FUNCTION_PERMISSIONS.operator.dlq);
+sourceSecrets.grant(ingest, FUNCTION_PERMISSIONS.ingest.secrets);
 
 // The subscription grants the worker's role the poll actions itself.
 queue.subscribe(worker, {
@@ -188,8 +208,9 @@ queue.subscribe(worker, {
 });
 
 // Routes from runtime/contract/routes.ts; the catch-all goes to query, whose router answers 404/405.
-// The admin routes are IAM only; the producer routes follow sluice:auth.
-const routes = routesByFunction({ demoSource });
+// The admin routes and GET /events are IAM only; the producer routes follow sluice:auth; a source's
+// route is open at the edge, its own signature scheme checks it in the ingest.
+const routes = routesByFunction({ demoSource }, sources.map((s) => s.name));
 const producerRoutes: ApiRouteAuthorization =
   producerAuth.mode === "jwt" ? { type: "jwt", scopes: producerAuth.scopes } : { type: producerAuth.mode };
 const apiRoutes = (served: ServedRoute[]): ApiRoute[] =>
@@ -201,8 +222,10 @@ const api = new IngestApi("sluice-api", {
     query: { function: query, routes: apiRoutes(routes.query) },
     operator: { function: operator, routes: apiRoutes(routes.operator) },
   },
-  throttleRateLimit: config.requireNumber("throttleRateLimit"),
+  throttleRateLimit,
   throttleBurstLimit: config.requireNumber("throttleBurstLimit"),
+  // A source with a rate limit gets its own route-level throttle (README, "Sources").
+  routeThrottles: sources.flatMap((s) => (s.rateLimit ? [{ routeKey: sourceRouteKey(s.name), rateLimit: s.rateLimit, burstLimit: s.burstLimit ?? s.rateLimit * 2 }] : [])),
   corsOrigins: config.requireObject<string[]>("corsOrigins"),
   jwtAuthorizer: producerAuth.mode === "jwt" ? { issuer: producerAuth.issuer, audiences: producerAuth.audiences } : undefined,
   accessLogRetentionDays: logRetentionDays,
@@ -264,6 +287,8 @@ export const queryFunctionName = query.functionName;
 export const operatorFunctionName = operator.functionName;
 export const eventBusName = bus?.name;
 export const eventBusArn = bus?.arn;
+// Where each source's producer posts (the URL to give GitHub, Stripe, …).
+export const sourceUrls = api.url.apply((base) => Object.fromEntries(sources.map((s) => [s.name, base + routePath("postSource", { name: s.name })])));
 // The statements the customer key's policy must hold (README, Configuration: kmsKeyArn).
-export const kmsKeyPolicyStatements = kmsKeyArn ? keyPolicyStatements([table, queue, ingest, worker, query, operator, alarms]) : undefined;
+export const kmsKeyPolicyStatements = kmsKeyArn ? keyPolicyStatements([table, queue, ingest, worker, query, operator, alarms, sourceSecrets]) : undefined;
 export { stage };

@@ -19,7 +19,8 @@ process.stdout.write("__INIT__" + performance.now() + "\\n");
 /**
  * Requires the SDK packages the archive requires and constructs the clients its factory builds (as
  * runtime/aws-clients.ts does): a table client where the function is given a table, an SQS client
- * where it is given a queue (docs/architecture.md, environment variables).
+ * where it is given a queue, an EventBridge client where a worker publishes, a Secrets Manager
+ * client where a source has secrets to read (docs/architecture.md, environment variables).
  */
 function baselineProbe(packages: string[], env: Record<string, string>): string {
   const lines = packages.map((p, i) => `const m${i} = require(${JSON.stringify(p)});`);
@@ -30,11 +31,14 @@ function baselineProbe(packages: string[], env: Record<string, string>): string 
   // A worker that publishes builds the bus's client too.
   const publish = env[ENV_NAMES.publish];
   const events = publish && publish !== "none" ? has("@aws-sdk/client-eventbridge") : -1;
+  // An ingest with a source that has secrets builds the Secrets Manager client.
+  const secrets = (env[ENV_NAMES.sources] ?? "").includes('"secretId"') ? has("@aws-sdk/client-secrets-manager") : -1;
   const opts = `{ maxAttempts: 3, requestHandler: { connectionTimeout: ${CONNECTION_TIMEOUT_MS}, requestTimeout: ${ATTEMPT_TIMEOUT_MS}, throwOnRequestTimeout: true } }`;
   if (dynamo >= 0) lines.push(`const ddb = new m${dynamo}.DynamoDBClient(${opts});`);
   if (dynamo >= 0 && docs >= 0) lines.push(`m${docs}.DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });`);
   if (sqs >= 0) lines.push(`new m${sqs}.SQSClient(${opts});`);
   if (events >= 0) lines.push(`new m${events}.EventBridgeClient(${opts});`);
+  if (secrets >= 0) lines.push(`new m${secrets}.SecretsManagerClient(${opts});`);
   lines.push(`process.stdout.write("__INIT__" + performance.now() + "\\n");`);
   return lines.join("\n");
 }
@@ -84,6 +88,7 @@ export function measureColdInit(pkg: FunctionPackage, nodePath: string, runs: nu
     AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9",
     AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:9",
     AWS_ENDPOINT_URL_EVENTBRIDGE: "http://127.0.0.1:9",
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: "http://127.0.0.1:9",
   };
   const baselineScript = baselineProbe(requires, pkg.environment);
   const archive: number[] = [];
@@ -94,5 +99,5 @@ export function measureColdInit(pkg: FunctionPackage, nodePath: string, runs: nu
   }
   const archiveMs = median(archive);
   const baselineMs = median(baseline);
-  return { archiveMs, baselineMs, ratio: archiveMs / baselineMs, runs, sdkPackages: [...new Set(requires.map(packageOf))], baselineClients: [...baselineScript.matchAll(/(DynamoDBClient|DynamoDBDocumentClient|SQSClient|EventBridgeClient)/g)].map((m) => m[1]).filter((c, i, all) => all.indexOf(c) === i) };
+  return { archiveMs, baselineMs, ratio: archiveMs / baselineMs, runs, sdkPackages: [...new Set(requires.map(packageOf))], baselineClients: [...baselineScript.matchAll(/(DynamoDBClient|DynamoDBDocumentClient|SQSClient|EventBridgeClient|SecretsManagerClient)/g)].map((m) => m[1]).filter((c, i, all) => all.indexOf(c) === i) };
 }

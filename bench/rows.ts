@@ -1,12 +1,12 @@
 // The bench's end-to-end rows against DESIGN §8: requests, write units and log bytes per event,
 // cost per million at list prices, and Sluice's cost as a ratio to the seed-style pipeline
 // measured in the same run.
+import { BY_SOURCE_INDEX } from "../runtime/contract/table";
 import { costPerMillion } from "./cost";
 import type { PhaseResult } from "./end-to-end";
 import type { PipelineFigures } from "./pipelines";
 import type { Row } from "./report";
 import { round } from "./stats";
-import { BY_SOURCE_INDEX } from "../runtime/contract/table";
 
 export const COST_TARGETS = { single: 3.0, batch10: 1.6 };
 export const LOG_BYTES_TARGET = 150;

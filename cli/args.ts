@@ -1,6 +1,7 @@
 // Command-line parsing into one typed command. Nothing here touches the network or the disk.
 import { parseArgs } from "node:util";
 import { routeKey } from "../runtime/contract/routes";
+import { SOURCE_SECRET_VARIABLE_PREFIX } from "../runtime/contract/sources";
 import { MAX_BATCH } from "./send-events";
 import { OPS_USAGE } from "./ops-args";
 import { UsageError } from "./target";
@@ -20,7 +21,7 @@ export interface CommonOptions {
   retries: number;
   /** Per-attempt timeout in ms. */
   timeoutMs: number;
-  /** A bearer token for a jwt stack (send, pull, status). */
+  /** A bearer token for a jwt stack (send, pull, status, verify). */
   token?: string;
   /** Sign requests with SigV4 for an iam stack (send, pull, status). */
   sigv4?: boolean;
@@ -38,7 +39,8 @@ export type Command =
   | { name: "version" }
   | { name: "send"; file?: string; common: CommonOptions; sending: SendingOptions }
   | { name: "pull"; from: string; type: string; where: WhereClause[]; source?: string; strict: boolean; common: CommonOptions; sending: SendingOptions }
-  | { name: "status"; id: string; common: CommonOptions };
+  | { name: "status"; id: string; common: CommonOptions }
+  | { name: "verify"; id: string; secrets: string[]; common: CommonOptions };
 
 export const USAGE = `Usage: sluice <command> [options]
 
@@ -47,6 +49,10 @@ Commands:
   pull --from URL           fetch a JSON list, normalize each record with its type's schema,
                             drop invalid ones, keep those matching --where, and send them
   status ID                 show a stored event (ID is the id the API answered with)
+  verify ID [--secret S]…   check a source event's signature again, from its stored raw body and
+                            receipt, with the source's secrets (--secret, ${SOURCE_SECRET_VARIABLE_PREFIX}<NAME>,
+                            or the stack file with --stack local); exit 0 valid, 1 invalid,
+                            3 credentials refused, 4 nothing to verify (not found, not signed)
 
 Target (one of):
   --url URL                 the API base URL (or the SLUICE_URL environment variable)
@@ -54,7 +60,7 @@ Target (one of):
                             any other name runs \`pulumi stack output --json --stack NAME\`
   --outputs FILE            the outputs file for --stack local
 
-Producer auth (send, pull, status), for a stack with sluice:auth set:
+Producer auth (send, pull, status, verify), for a stack with sluice:auth set:
   --token TOKEN             send "Authorization: Bearer TOKEN" (auth jwt); or set SLUICE_TOKEN
   --sigv4                   sign each request with SigV4 (auth iam): the local stack's credentials
                             for --stack local, else your AWS credentials (the SDK's default chain)
@@ -83,6 +89,7 @@ ${OPS_USAGE}
 Exit codes: 0 all stored (or valid), 1 something rejected or failed, 2 usage or target error,
 3 the API refused the credentials (401 or 403 from its authorizer: no token, a bad or expired
 one, a missing scope, an unsigned or wrongly signed request); nothing refused so was stored.
+verify: 0 valid, 1 invalid, 2 usage or target error, 3 credentials refused, 4 nothing to verify.
 Operations: 0 done as asked, 1 refused, failed or not all done (the summary says what is left),
 2 usage or target error (no credentials, no target).
 `;
@@ -140,6 +147,7 @@ export function parseCommand(argv: string[]): Command {
         strict: { type: "boolean", default: false },
         token: { type: "string" },
         sigv4: { type: "boolean", default: false },
+        secret: { type: "string", multiple: true },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
       },
@@ -166,11 +174,12 @@ export function parseCommand(argv: string[]): Command {
 
   switch (name) {
     case "send":
-      only("send", ["from", "type", "where", "source", "strict"]);
+      only("send", ["from", "type", "where", "source", "strict", "secret"]);
       if (rest.length > 1) throw new UsageError("send takes at most one FILE (or - for stdin)");
       return { name: "send", file: rest[0], common, sending };
     case "pull": {
       if (rest.length > 0) throw new UsageError(`pull takes no positional arguments, got ${rest.join(" ")}`);
+      if (v.secret) throw new UsageError("--secret does not apply to pull");
       if (!v.from) throw new UsageError("pull needs --from URL");
       let where: WhereClause[];
       try {
@@ -181,9 +190,13 @@ export function parseCommand(argv: string[]): Command {
       return { name: "pull", from: v.from, type: v.type ?? DEFAULT_TYPE, where, source: v.source, strict: v.strict ?? false, common, sending };
     }
     case "status":
-      only("status", ["from", "type", "where", "source", "strict", "batch", "concurrency", "dry-run"]);
+      only("status", ["from", "type", "where", "source", "strict", "batch", "concurrency", "dry-run", "secret"]);
       if (rest.length !== 1) throw new UsageError("status takes exactly one ID");
       return { name: "status", id: rest[0], common };
+    case "verify":
+      only("verify", ["from", "type", "where", "source", "strict", "batch", "concurrency", "dry-run"]);
+      if (rest.length !== 1) throw new UsageError("verify takes exactly one ID");
+      return { name: "verify", id: rest[0], secrets: v.secret ?? [], common };
     default:
       throw new UsageError(`unknown command ${JSON.stringify(name)}; try sluice --help`);
   }

@@ -13,6 +13,8 @@ import { sendEvents, type PreparedEvent } from "./send-events";
 import { prettyJson } from "./pretty-json";
 import { requestAuthorizer } from "./producer-auth";
 import { fetchStatus } from "./status";
+import { exitOf, fetchForVerify, renderVerdict, secretsFor, VERIFY_EXIT, verifyStored } from "./verify";
+import { localStackConfig } from "./local-config";
 import { exitCode, refusedCredentials, renderSummary, summarize, type Dropped, type Summary } from "./summary";
 import { resolveTarget, UsageError } from "./target";
 
@@ -123,10 +125,26 @@ async function execute(cmd: Command, io: Io): Promise<number> {
       io.stderr.write(`sluice: ${cmd.id}: ${answer.httpStatus === 404 ? "not found" : answer.reason}\n`);
       return refusedCredentials(answer.httpStatus) ? 3 : 1;
     }
+    case "verify": {
+      const url = await target(cmd.common, io);
+      const stored = await fetchForVerify(clientFor(cmd.common, io), url, cmd.id);
+      if ("missing" in stored) {
+        if (cmd.common.json) io.stdout.write(`${JSON.stringify({ verdict: "unverifiable", id: cmd.id, reason: stored.missing })}\n`);
+        io.stderr.write(`sluice: ${cmd.id}: ${stored.missing}\n`);
+        return refusedCredentials(stored.httpStatus) ? VERIFY_EXIT.refused : VERIFY_EXIT.unverifiable;
+      }
+      const stackConfig = cmd.common.stack === "local" ? () => localStackConfig({ outputs: cmd.common.outputs, cwd: io.cwd }) : undefined;
+      const verdict = verifyStored(stored, (source) => secretsFor(source, { flags: cmd.secrets, env: io.env, stackConfig }));
+      io.stdout.write(cmd.common.json ? `${JSON.stringify(verdict)}\n` : renderVerdict(verdict));
+      return exitOf(verdict);
+    }
   }
 }
 
-/** Runs the CLI and returns its exit code: 0 ok, 1 something rejected or failed (or not all done), 2 usage or target error, 3 credentials refused. */
+/**
+ * Runs the CLI and returns its exit code: 0 ok, 1 something rejected or failed (or not all done;
+ * verify: invalid), 2 usage or target error, 3 credentials refused, 4 (verify) nothing to verify.
+ */
 export async function run(argv: string[], io: Io = defaultIo()): Promise<number> {
   try {
     const ops = parseOpsCommand(argv, commonOptions);

@@ -47,6 +47,11 @@ export interface IngestApiArgs extends Omit<CommonArgs, "kmsKeyArn"> {
   throttleRateLimit?: pulumi.Input<number>;
   /** Burst of requests the stage absorbs above the rate. Default 200. */
   throttleBurstLimit?: pulumi.Input<number>;
+  /**
+   * Route-level throttles that replace the stage's for one route each (an HTTP API throttles per
+   * route key, for all clients together). Each routeKey must be a route of `targets`. Default none.
+   */
+  routeThrottles?: { routeKey: string; rateLimit: number; burstLimit: number }[];
   /** Origins allowed by CORS; empty means no CORS headers at all. Default []. */
   corsOrigins?: pulumi.Input<pulumi.Input<string>[]>;
   /** Days the access log group keeps logs. Default 14. */
@@ -182,6 +187,10 @@ export class IngestApi extends SluiceComponent {
       }
     }
 
+    for (const rt of args.routeThrottles ?? []) {
+      if (!seen.has(rt.routeKey)) throw new Error(`a throttle for ${rt.routeKey}, which is not a route of this API`);
+    }
+
     const [logName, logArgs, logOpts] = this.child<aws.cloudwatch.LogGroupArgs>(
       `${name}-access-logs`,
       t.accessLogGroup,
@@ -202,6 +211,7 @@ export class IngestApi extends SluiceComponent {
           throttlingBurstLimit: args.throttleBurstLimit ?? 200,
           detailedMetricsEnabled: false,
         },
+        routeSettings: (args.routeThrottles ?? []).map((rt) => ({ routeKey: rt.routeKey, throttlingRateLimit: rt.rateLimit, throttlingBurstLimit: rt.burstLimit })),
         accessLogSettings: { destinationArn: this.accessLogGroup.arn, format: ACCESS_LOG_FORMAT },
         tags,
       },

@@ -16,6 +16,7 @@ import * as crypto from "node:crypto";
  * - CloudWatch PutMetricAlarm, AlarmName: 1–255 characters.
  * - CloudWatch Logs PutQueryDefinition, name: 1–255 characters (a `/` makes a folder in the console).
  * - API Gateway V2 CreateAuthorizer, Name: 1–128 characters.
+ * - Secrets Manager CreateSecret, Name: 1–512 characters (letters, digits and /_+=.@-).
  */
 export const NAME_LIMITS = {
   queue: 80,
@@ -30,6 +31,7 @@ export const NAME_LIMITS = {
   alarm: 255,
   queryDefinition: 255,
   apiAuthorizer: 128,
+  secret: 512,
 } as const;
 
 export type NameKind = keyof typeof NAME_LIMITS;

@@ -13,7 +13,14 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /** AWS SDK packages runtime/ imports, each taken from the Lambda runtime, never from the zip. */
-export const RUNTIME_PROVIDED_PACKAGES: readonly string[] = ["@aws-sdk/client-dynamodb", "@aws-sdk/client-eventbridge", "@aws-sdk/client-sqs", "@aws-sdk/lib-dynamodb", "@aws-sdk/util-dynamodb"];
+export const RUNTIME_PROVIDED_PACKAGES: readonly string[] = [
+  "@aws-sdk/client-dynamodb",
+  "@aws-sdk/client-eventbridge",
+  "@aws-sdk/client-secrets-manager",
+  "@aws-sdk/client-sqs",
+  "@aws-sdk/lib-dynamodb",
+  "@aws-sdk/util-dynamodb",
+];
 
 /** What node_modules/ of a zip holds: runtime dependencies of runtime/ that Lambda does not provide. */
 export const ZIPPED_PACKAGES: readonly string[] = ["superstruct"];

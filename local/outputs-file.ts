@@ -10,6 +10,8 @@ export const LOCAL_ENDPOINTS_KEY = "localEndpoints";
 export interface LocalEndpoints {
   dynamodb: string;
   sqs: string;
+  /** The local Secrets Manager (the sources' secrets). */
+  secretsmanager: string;
   /**
    * What an operator signs the IAM-only admin routes with, locally (the stack's tool credentials:
    * the local account's admin), and the region to sign for. `sluice` reads them from here.

@@ -17,6 +17,8 @@ import { removeOutputsFile, writeOutputsFile, type LocalEndpoints } from "./outp
 import { PROJECT_DIR } from "./program/project";
 import type { ProgramRun } from "./program/resource-record";
 import { runProgram } from "./program/run-program";
+import { secretSeeds } from "./program/source-secret-seeds";
+import { loadStackConfig } from "./program/stack-config";
 import { createTwinRegistry } from "./twin-registry";
 import { localStackConfigEntry } from "../runtime/contract/producer-auth";
 import type { TwinModule } from "./twin-module";
@@ -58,6 +60,8 @@ export interface LocalStackOptions {
    * made while the program runs and are not affected. Default: the graph as declared.
    */
   transformProgram?: (run: ProgramRun) => ProgramRun;
+  /** Where SLUICE_SOURCE_SECRET_<NAME> are read from (README, "Sources"). Default process.env. */
+  env?: Record<string, string | undefined>;
   /** Faults to inject into the twins from the start (aws/chaos-spec.ts rules). Default none. */
   chaos?: string[];
 }
@@ -117,6 +121,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const dataDir = path.resolve(opts.dataDir ?? path.join(projectDir, DEFAULT_DATA_DIR));
   const outputsFile = opts.outputsFile ? path.resolve(opts.outputsFile) : undefined;
 
+  // A source's secrets from the environment: config for this run, or seeds of secrets made out of band.
+  const seeds = secretSeeds({ ...loadStackConfig(stack, projectDir), ...(opts.config ?? {}) }, opts.env ?? process.env);
+  const config = { ...(opts.config ?? {}), ...seeds.config };
   // A bad rule is refused before anything is touched. The twin processes start with IAM's gate
   // (tool credentials only, until the program has run) in front of chaos's.
   const gates = new GateSettings({ iam: toolOnlyIamConfig(), chaos: parseChaos(opts.chaos ?? []) });
@@ -131,7 +138,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     throw err;
   }
   const metrics = emptyMetrics();
-  const registry = createTwinRegistry({ projectDir, dataDir, workDir, metrics, gates, log }, { port: opts.port ?? DEFAULT_PORT });
+  const registry = createTwinRegistry({ projectDir, dataDir, workDir, metrics, gates, log }, { port: opts.port ?? DEFAULT_PORT, outOfBandSecrets: () => seeds.outOfBand });
   const opened: TwinModule[] = [];
   let control: { close(): Promise<void> } | undefined;
   const close = async () => {
@@ -152,7 +159,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // say "ready" while this one starts.
     if (outputsFile) removeOutputsFile(outputsFile);
     // The program learns it runs locally (a loopback JWT issuer is then allowed), never from a stack file.
-    const declared = await runProgram({ stack, config: { ...opts.config, ...localStackConfigEntry() }, projectDir, onResource: (args, state) => registry.declare(args, state) });
+    const declared = await runProgram({ stack, config: { ...config, ...localStackConfigEntry() }, projectDir, onResource: (args, state) => registry.declare(args, state) });
     const run = opts.transformProgram ? opts.transformProgram(declared) : declared;
     for (const m of registry.modules) await m.create?.(run);
     for (const m of registry.modules) m.start?.();
@@ -170,6 +177,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       control: controlServer.endpoint,
       eventbridge: registry.buses.endpoint(),
       eventbridgeEvents: registry.buses.eventsFile(),
+      secretsmanager: registry.secrets.endpoint(),
       operator: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION },
     };
     const apiUrl = String(run.outputs.apiUrl ?? registry.apis.url());

@@ -77,4 +77,3 @@ export function createDocumentClient(): DynamoDBDocumentClient {
 export function createSqsClient(): SQSClient {
   return withCallDeadline(new SQSClient(clientOptions()), "SQS");
 }
-

@@ -54,7 +54,7 @@ const INFRASTRUCTURE_AWS_ERRORS = [
 const NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"];
 
 /** A service the functions call. A failed call to one is a 503 at the edge; anything else thrown is a bug (500). */
-export type Dependency = "dynamodb" | "sqs";
+export type Dependency = "dynamodb" | "sqs" | "secretsmanager";
 
 /** Marks `err` as the failure of a call to `dependency` (the store and the queue do, around every call). */
 export function dependencyFailure(err: unknown, dependency: Dependency): Error & { dependency: Dependency } {
@@ -66,7 +66,7 @@ export function dependencyFailure(err: unknown, dependency: Dependency): Error &
 /** The dependency whose call failed, or undefined for anything else (a bug). */
 export function failedDependency(err: unknown): Dependency | undefined {
   const d = (err as { dependency?: unknown } | null)?.dependency;
-  return d === "dynamodb" || d === "sqs" ? d : undefined;
+  return d === "dynamodb" || d === "sqs" || d === "secretsmanager" ? d : undefined;
 }
 
 /** Decides the category of anything thrown while handling one record. */

@@ -83,6 +83,15 @@ export function deriveKey(src: KeySources): string {
   return `ce:${JSON.stringify([src.source, src.id])}`;
 }
 
+/**
+ * The key of an event made from a source (DESIGN §2b): the source's name and the id its rule
+ * found, in a space of their own, so a provider's redelivery is a replay and no `/events`
+ * producer can take a source's key.
+ */
+export function sourceKey(sourceName: string, id: string): string {
+  return `src:${JSON.stringify([sourceName, id])}`;
+}
+
 const EVENT_ID = /^evt_[0-9a-f]{32}$/;
 
 /** The event id, a hash of the key, so the ingest, the worker and the query all agree. */
@@ -118,6 +127,14 @@ function samePayloadMember(name: string, value: JsonNode): boolean {
  */
 export function eventPayloadHash(event: ScannedEvent): string {
   return createHash("sha256").update(canonicalText(event.text, event.root, samePayloadMember)).digest("hex");
+}
+
+/**
+ * The payload hash of an event made from a source: as eventPayloadHash, but without `time`, which
+ * is the receipt time: a redelivery of the same body is the same payload.
+ */
+export function sourcePayloadHash(event: ScannedEvent): string {
+  return createHash("sha256").update(canonicalText(event.text, event.root, (name, value) => name !== "time" && samePayloadMember(name, value))).digest("hex");
 }
 
 /** The same hash for an event held as a value (tests, tools). */

@@ -1,26 +1,27 @@
-// The ingest function: POST /events and POST /events/batch. Validates, takes the idempotency lease
-// (write 1), queues the event and answers 202 only once the queue has it (docs/adr/0001).
-import { randomUUID } from "node:crypto";
+// The ingest function: POST /events, POST /events/batch and POST /sources/{name} (with the
+// sources' OPTIONS handshake). Validates, takes the idempotency lease (write 1), queues the event
+// and answers 202 only once the queue has it (docs/adr/0001; the writes in ingest-accept.ts).
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { createDocumentClient, createSqsClient } from "./aws-clients";
-import { FUNCTION_ENVIRONMENT } from "./contract/environment";
+import { ENV_NAMES, FUNCTION_ENVIRONMENT } from "./contract/environment";
 import { problem } from "./contract/problems";
 import type { ProblemBody } from "./contract/problems";
-import { routePath } from "./contract/routes";
+import { SECRET_CACHE_SECONDS } from "./contract/sources";
+import type { SourceRuntime } from "./contract/sources";
 import { createEventTypes } from "./event-types";
 import { createEnvelopeValidator } from "./event-validator";
 import type { EnvelopeValidator } from "./event-validator";
 import { createSqsEventQueue } from "./event-queue";
 import type { EventQueue } from "./event-queue";
 import { createDynamoEventStore } from "./event-store";
-import type { EventStore, StoredRecord } from "./event-store";
+import type { EventStore } from "./event-store";
 import { headerOf } from "./http-request";
 import { jsonResponse, problemResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
+import { createAcceptor, senderRejection, unavailable } from "./ingest-accept";
 import type { LambdaContextLike } from "./lambda-context";
-import { failedDependency } from "./failure-classes";
 import { ingestTally } from "./ingest-metrics";
-import { createLogger, errorSummary } from "./log";
+import { createLogger } from "./log";
 import type { Logger } from "./log";
 import { createMetricsWriter } from "./metrics";
 import type { MetricsWriter } from "./metrics";
@@ -28,10 +29,17 @@ import { prepareBatch, prepareEvent } from "./prepare-event";
 import type { IngestRequest, PreparedMessage } from "./prepare-event";
 import { internalError, routeRequest } from "./route-request";
 import { readSettings } from "./settings";
+import { cachedSecrets, createSecretsManagerClient, createSecretsManagerReader } from "./sources/secret-store";
+import type { SecretReader } from "./sources/secret-store";
+import { needsSecrets } from "./sources/source-config";
+import { readSourcesEnvironment } from "./sources/sources-environment";
+import { createSourceRoute } from "./sources/source-route";
 import { failureModesApply } from "./contract/failure-modes";
 import { cachedFailureMode, createDynamoFailureModeStore } from "./failure-mode-store";
 import { withDuplicateSubmit } from "./failure-injection";
 import { currentTraceHeader, traceRoot } from "./trace-header";
+
+export { DEPENDENCY_RETRY_AFTER_SECONDS, decideConflict, senderRejection } from "./ingest-accept";
 
 export interface IngestDeps {
   store: EventStore;
@@ -43,108 +51,26 @@ export interface IngestDeps {
   log: Logger;
   /** Where each answer's metrics go (one EMF line per request). Default: none. */
   metrics?: MetricsWriter;
+  /** The configured sources by name (POST /sources/{name}). Default none. */
+  sources?: Map<string, SourceRuntime>;
+  /** Where the sources' secrets are read. Default: none (a source that verifies cannot be served). */
+  secrets?: SecretReader;
   /** Epoch milliseconds; injectable so lease expiry can be tested without waiting. */
   now?: () => number;
 }
 
 export type IngestHandler = (event: APIGatewayProxyEventV2, context: LambdaContextLike) => Promise<HttpResult>;
 
-/** Seconds a client should wait before retrying after a dependency failure. */
-export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
-
-type AcquireResult =
-  | { kind: "acquired"; leaseToken: string }
-  | { kind: "replayed" }
-  | { kind: "conflict"; problem: ProblemBody; retryAfter?: number }
-  | { kind: "unavailable"; error: unknown };
-
-function acceptedBody(id: string): { id: string; status: "accepted" } {
-  return { id, status: "accepted" };
-}
-
-function locationOf(id: string): string {
-  return routePath("getEvent", { id });
-}
-
-function unavailable(detail: string, requestId: string): HttpResult {
-  return problemResponse(problem("dependency-unavailable", detail, { requestId }), { "retry-after": String(DEPENDENCY_RETRY_AFTER_SECONDS) });
-}
-
-// SQS errors that blame the message itself: retrying cannot help, so the client gets a 4xx.
-const SENDER_REJECTIONS = ["InvalidParameterValue", "InvalidParameterValueException", "MessageTooLong", "InvalidMessageContents"];
-
-/** The problem for a send SQS refused because of the message, or undefined for an outage. */
-export function senderRejection(err: unknown, requestId: string): ProblemBody | undefined {
-  const e = err as { name?: string; Code?: string; message?: string } | null;
-  if (!e || ![e.name, e.Code].some((n) => n !== undefined && SENDER_REJECTIONS.includes(n))) return undefined;
-  const text = String(e.message ?? "");
-  if (/shorter|too long|size/i.test(text)) return problem("payload-too-large", `the queue refused the event for its size: ${text}`, { requestId });
-  return problem("validation-failed", `the queue refused the event: ${text}`, { requestId });
-}
-
-/** Upper bound on the Retry-After of a 409 while a lease is live. */
-const IN_FLIGHT_RETRY_SECONDS = 2;
-
-/** Decides what an existing record means for a request that could not take the lease. */
-export function decideConflict(existing: StoredRecord | undefined, hash: string, nowMs: number, requestId: string): AcquireResult {
-  if (!existing) {
-    // The record disappeared between our write and our read: another request just released it.
-    return { kind: "conflict", problem: problem("idempotency-key-in-flight", "another request with this key is being handled; retry shortly", { requestId }), retryAfter: 1 };
-  }
-  if (existing.payloadHash !== hash) {
-    return { kind: "conflict", problem: problem("idempotency-key-reused", "this idempotency key was already used with a different payload", { requestId }) };
-  }
-  if (existing.status === "processed" || existing.status === "failed") return { kind: "replayed" };
-  const leaseLeft = Math.max(1, Math.ceil(((existing.leaseUntil ?? nowMs) - nowMs) / 1000));
-  // Most live leases belong to events already queued, which the worker stores within a batching
-  // window; asking for the whole lease would make an immediate rerun wait ~20 s for nothing.
-  return {
-    kind: "conflict",
-    problem: problem("idempotency-key-in-flight", "a request with this key is in flight; retry after the indicated delay", { requestId }),
-    retryAfter: Math.min(leaseLeft, IN_FLIGHT_RETRY_SECONDS),
-  };
-}
+const NO_SECRETS: SecretReader = {
+  read: async (secretId) => {
+    throw new Error(`no secret reader for ${secretId}`);
+  },
+};
 
 export function makeIngestHandler(deps: IngestDeps): IngestHandler {
   const now = deps.now ?? Date.now;
-
-  // Only a failed call to the table is a 503; anything else thrown here is a bug and goes up (500).
-  const acquire = async (p: PreparedMessage, log: Logger): Promise<AcquireResult> => {
-    const { message } = p;
-    const nowMs = now();
-    const leaseToken = randomUUID();
-    try {
-      const outcome = await deps.store.acquire(
-        {
-          id: message.id,
-          payloadHash: message.payloadHash,
-          source: p.source,
-          type: p.type,
-          receivedAt: message.receivedAt,
-          ttlSeconds: Math.floor(nowMs / 1000) + deps.windowSeconds,
-          leaseUntil: nowMs + deps.leaseSeconds * 1000,
-          leaseToken,
-        },
-        nowMs,
-      );
-      if (outcome.written) return { kind: "acquired", leaseToken };
-      return decideConflict(outcome.existing, message.payloadHash, now(), message.requestId);
-    } catch (err) {
-      if (!failedDependency(err)) throw err;
-      log.error("lease write failed", errorSummary(err));
-      return { kind: "unavailable", error: err };
-    }
-  };
-
-  // Never delete a record we did not acquire: the condition on our token guarantees it.
-  const compensate = async (id: string, leaseToken: string, log: Logger): Promise<void> => {
-    try {
-      const released = await deps.store.release(id, leaseToken);
-      log.warn("lease released after a failed send", { released });
-    } catch (err) {
-      log.error("compensation failed: the record keeps its lease until it expires", errorSummary(err));
-    }
-  };
+  const { acquire, compensate, accept } = createAcceptor({ store: deps.store, queue: deps.queue, windowSeconds: deps.windowSeconds, leaseSeconds: deps.leaseSeconds, now });
+  const sources = createSourceRoute({ sources: deps.sources ?? new Map(), secrets: deps.secrets ?? NO_SECRETS, validator: deps.validator, maxBodyBytes: deps.maxBodyBytes, accept: { acquire, compensate, accept }, now });
 
   const single = async (req: IngestRequest, log: Logger, traceHeader: string | undefined): Promise<HttpResult> => {
     const prepared = prepareEvent(req, deps);
@@ -152,31 +78,7 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
       log.info("rejected", { status: prepared.problem.status, problem: prepared.problem.type });
       return problemResponse(prepared.problem);
     }
-    const p = prepared.prepared;
-    const id = p.message.id;
-    const elog = log.child({ eventId: id, type: p.type });
-    const lease = await acquire(p, elog);
-    if (lease.kind === "unavailable") return unavailable("the event store is unavailable; retry later", req.requestId);
-    if (lease.kind === "replayed") {
-      elog.info("replayed");
-      return jsonResponse(202, acceptedBody(id), { location: locationOf(id), "idempotent-replayed": "true" });
-    }
-    if (lease.kind === "conflict") {
-      elog.info("idempotency conflict", { status: lease.problem.status, problem: lease.problem.type });
-      return problemResponse(lease.problem, lease.retryAfter ? { "retry-after": String(lease.retryAfter) } : {});
-    }
-    try {
-      await deps.queue.send(p.body, { traceHeader });
-    } catch (err) {
-      elog.error("send failed", errorSummary(err));
-      await compensate(id, lease.leaseToken, elog);
-      if (!failedDependency(err)) throw err;
-      const rejected = senderRejection(err, req.requestId);
-      if (rejected) return problemResponse(rejected);
-      return unavailable("the queue is unavailable; retry later", req.requestId);
-    }
-    elog.info("accepted");
-    return jsonResponse(202, acceptedBody(id), { location: locationOf(id) });
+    return accept(prepared.prepared, req.requestId, log, traceHeader);
   };
 
   type ItemResult = { index: number; id?: string; status: "accepted" | "replayed" | "rejected" | "failed"; httpStatus: number; problem?: ProblemBody };
@@ -258,6 +160,8 @@ export function makeIngestHandler(deps: IngestDeps): IngestHandler {
       userAgent: event.requestContext?.http?.userAgent ?? headerOf(event.headers, "user-agent"),
       receivedAt: new Date(now()).toISOString(),
     };
+    if (route.name === "postSource") return sources.post(req, route.params.name ?? "", log, traceHeader);
+    if (route.name === "sourceHandshake") return sources.handshake(req, route.params.name ?? "");
     return route.name === "postBatch" ? await batch(req, log, traceHeader) : await single(req, log, traceHeader);
   };
   // A bug is a 500 with nothing of its internals; only a failed dependency call is a 503.
@@ -284,6 +188,9 @@ export function ingestFactory(): IngestHandler {
   const doc = createDocumentClient();
   const log = createLogger({ fn: "ingest", stage: settings.stage, version: settings.version }, { level: settings.logLevel });
   const queue = createSqsEventQueue(createSqsClient(), settings.queueUrl);
+  const sources = readSourcesEnvironment(settings.sources, ENV_NAMES.sources);
+  // A Secrets Manager client only where a source has secrets to read.
+  const signed = [...sources.values()].some(needsSecrets);
   return makeIngestHandler({
     store: createDynamoEventStore(doc, settings.tableName),
     // duplicate_submit sends each accepted event twice, where failure modes apply (failure-injection.ts).
@@ -296,5 +203,7 @@ export function ingestFactory(): IngestHandler {
     leaseSeconds: settings.leaseSeconds,
     log,
     metrics: createMetricsWriter({ stage: settings.stage, logLevel: settings.logLevel }),
+    sources,
+    secrets: signed ? cachedSecrets(createSecretsManagerReader(createSecretsManagerClient()), { ttlMs: SECRET_CACHE_SECONDS * 1000, log }) : undefined,
   });
 }

@@ -66,11 +66,15 @@ export function createReplayGroups(): { add(r: StoredRecord): void; readonly cou
   };
 }
 
-/** The replay's queue message: the stored event with the request's metadata, as the ingest sent it. */
+/**
+ * The replay's queue message: the stored event with the request's metadata, as the ingest sent it;
+ * a source's event keeps its receipt and raw body, so the replay stores them again (`sluice verify`).
+ */
 export function replayMessage(rec: StoredRecord, replayId: string): string | undefined {
   if (!rec.document || !rec.receivedAt) return undefined;
   const doc = decodeStoredDocument(rec.document);
-  return encodeMessageBody({ id: rec.id, key: doc.key, payloadHash: rec.payloadHash, receivedAt: rec.receivedAt, requestId: doc.requestId, sourceIp: doc.sourceIp, userAgent: doc.userAgent, event: doc.event, replay: replayId });
+  const raw = doc.rawOf ? { rawOf: doc.rawOf } : doc.raw ? { raw: doc.raw } : {};
+  return encodeMessageBody({ id: rec.id, key: doc.key, payloadHash: rec.payloadHash, receivedAt: rec.receivedAt, requestId: doc.requestId, sourceIp: doc.sourceIp, userAgent: doc.userAgent, event: doc.event, receipt: doc.receipt, ...raw, replay: replayId });
 }
 
 function listingParams(v: FieldValues): Record<string, string | undefined> {

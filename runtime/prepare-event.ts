@@ -3,6 +3,8 @@
 // order. Nothing walks the input before the scanner has checked its limits. The bench times this.
 import { INPUT_LIMITS, QUEUE_LIMITS } from "./contract/limits";
 import { problem } from "./contract/problems";
+import { routeKey } from "./contract/routes";
+import { SOURCE_EVENT_PREFIX } from "./contract/sources";
 import type { FieldError, ProblemBody } from "./contract/problems";
 import type { ScannedEvent } from "./cloudevent-envelope";
 import type { EnvelopeValidator } from "./event-validator";
@@ -40,23 +42,44 @@ function validationProblem(stage: "envelope" | "data", errors: FieldError[], req
   return problem("validation-failed", what, { errors, requestId });
 }
 
-/** Validation, key, hash and message for one scanned event; `key` is chosen by the route. */
-function prepareScanned(req: IngestRequest, deps: PrepareDeps, scanned: ScannedEvent, keyOf: (source: string, id: string) => string | ProblemBody): Prepared {
+/** How a route turns a checked event into its message. */
+export interface PrepareOptions {
+  /** The idempotency key, from the event's `source` and `id` (or a problem: a bad header, a reserved source). */
+  keyOf: (source: string, id: string) => string | ProblemBody;
+  /** The payload hash; default: the event's own (eventPayloadHash). */
+  hash?: (scanned: ScannedEvent) => string;
+  /** Adds what the route knows to the message before it is encoded, given the text as accepted. */
+  decorate?: (message: QueueMessage, acceptedText: string) => void;
+}
+
+/** The events `/events` refuses: those whose `source` says a source made them (only the sources route may). */
+export function reservedSourceProblem(source: string, requestId: string): ProblemBody | undefined {
+  if (!source.startsWith(SOURCE_EVENT_PREFIX)) return undefined;
+  return validationProblem(
+    "envelope",
+    [{ path: "/source", message: `${SOURCE_EVENT_PREFIX}… is reserved for the events Sluice makes from a configured source (${routeKey("postSource")})` }],
+    requestId,
+  );
+}
+
+/** Validation, key, hash and message for one scanned event; the route chooses the key. */
+export function prepareScanned(req: IngestRequest, deps: PrepareDeps, scanned: ScannedEvent, opts: PrepareOptions): Prepared {
   const checked = deps.validator.check(scanned);
   if (!checked.ok) return { ok: false, problem: validationProblem(checked.stage, checked.errors, req.requestId) };
   const { envelope, text } = checked.event;
-  const key = keyOf(envelope.source, envelope.id);
+  const key = opts.keyOf(envelope.source, envelope.id);
   if (typeof key !== "string") return { ok: false, problem: key };
   const message: QueueMessage = {
     id: eventIdForKey(key),
     key,
-    payloadHash: eventPayloadHash(scanned),
+    payloadHash: (opts.hash ?? eventPayloadHash)(scanned),
     receivedAt: req.receivedAt,
     requestId: req.requestId,
     event: text,
   };
   if (req.sourceIp) message.sourceIp = req.sourceIp;
   if (req.userAgent) message.userAgent = req.userAgent;
+  opts.decorate?.(message, text);
   const body = encodeMessageBody(message);
   const bytes = messageBytes(body);
   // Under the body limit an event can still make a message over SQS's limit (a base64 fallback, a
@@ -77,6 +100,8 @@ function singleKey(req: IngestRequest): (source: string, id: string) => string |
     return parsed.ok ? { key: parsed.key } : problem("invalid-idempotency-key", parsed.reason, { requestId: req.requestId });
   };
   return (source, id) => {
+    const reserved = reservedSourceProblem(source, req.requestId);
+    if (reserved) return reserved;
     const header = headerKey("idempotency-key", parseIdempotencyKey);
     if ("status" in header) return header;
     const webhook = headerKey("webhook-id", parseWebhookId);
@@ -96,7 +121,7 @@ export function prepareEvent(req: IngestRequest, deps: PrepareDeps): Prepared {
       ? scanStructured(body.value, req.requestId)
       : scanBinary(req.headers, mode.value.contentType, mode.value.media, body.value, req.requestId);
   if (!scanned.ok) return scanned;
-  return prepareScanned(req, deps, scanned.value, singleKey(req));
+  return prepareScanned(req, deps, scanned.value, { keyOf: singleKey(req) });
 }
 
 export type PreparedItem = { index: number; ok: true; prepared: PreparedMessage } | { index: number; ok: false; problem: ProblemBody };
@@ -137,7 +162,8 @@ export function prepareBatch(req: IngestRequest, deps: PrepareDeps): PreparedBat
     };
   }
   const items = list.map((node, index): PreparedItem => {
-    const item = prepareScanned(req, deps, { text, root: node as ScannedEvent["root"] }, (source, id) => deriveKey({ source, id }));
+    const keyOf = (source: string, id: string) => reservedSourceProblem(source, req.requestId) ?? deriveKey({ source, id });
+    const item = prepareScanned(req, deps, { text, root: node as ScannedEvent["root"] }, { keyOf });
     return item.ok ? { index, ok: true, prepared: item.prepared } : { index, ok: false, problem: item.problem };
   });
   return { ok: true, items };

@@ -5,6 +5,7 @@ import { createDocumentClient } from "./aws-clients";
 import { FUNCTION_ENVIRONMENT } from "./contract/environment";
 import { problem } from "./contract/problems";
 import { decodeStoredDocument } from "./contract/stored-document";
+import type { VerificationReceipt } from "./contract/stored-document";
 import { demoSourceRows } from "./demo-source";
 import { createDynamoEventIndex } from "./event-index";
 import type { EventIndex } from "./event-index";
@@ -36,12 +37,25 @@ export type QueryHandler = (event: APIGatewayProxyEventV2, context: LambdaContex
 
 const NO_STORE = { "cache-control": "no-store" };
 
+/** What `?include=` may add to the view. */
+export interface ViewOptions {
+  /** `raw`: the raw body (base64) and the headers its signature came in, for `sluice verify`. */
+  raw?: boolean;
+}
+
+/** The receipt as GET shows it: how the event was verified; the signature's headers only on request. */
+function receiptView(receipt: VerificationReceipt, withRaw: boolean): Record<string, unknown> {
+  const { headers, signature, ...summary } = receipt;
+  return withRaw ? { ...summary, ...(headers ? { headers } : {}), ...(signature ? { signature } : {}) } : summary;
+}
+
 /**
  * The public view of a record as JSON text: status and times from the item, then `event` spliced in
  * as the stored text itself, so what comes back is byte for byte what was accepted (no parse and
- * re-serialize that would round a 64-bit integer). No lease token, no key material.
+ * re-serialize that would round a 64-bit integer), then a source event's receipt (and, asked for,
+ * its raw body). No lease token, no key material.
  */
-export function eventViewText(rec: StoredRecord): string {
+export function eventViewText(rec: StoredRecord, opts: ViewOptions = {}): string {
   const view: Record<string, unknown> = { id: rec.id, status: rec.status, type: rec.type, source: rec.source, receivedAt: rec.receivedAt };
   if (rec.processedAt) view.processedAt = rec.processedAt;
   if (rec.status === "failed") {
@@ -50,7 +64,17 @@ export function eventViewText(rec: StoredRecord): string {
   }
   const head = JSON.stringify(view);
   if (!rec.document) return head;
-  return `${head.slice(0, -1)},"event":${decodeStoredDocument(rec.document).event}}`;
+  const doc = decodeStoredDocument(rec.document);
+  let tail = "";
+  if (doc.receipt) tail += `,"receipt":${JSON.stringify(receiptView(doc.receipt, Boolean(opts.raw)))}`;
+  if (opts.raw && doc.raw) tail += `,"raw":${JSON.stringify(Buffer.from(doc.raw).toString("base64"))}`;
+  return `${head.slice(0, -1)},"event":${doc.event}${tail}}`;
+}
+
+/** `?include=raw` (a comma list; unknown names are ignored). */
+export function viewOptions(query: Record<string, string | undefined> | undefined): ViewOptions {
+  const include = (query?.include ?? "").split(",").map((s) => s.trim());
+  return { raw: include.includes("raw") };
 }
 
 export function makeQueryHandler(deps: QueryDeps): QueryHandler {
@@ -90,7 +114,7 @@ export function makeQueryHandler(deps: QueryDeps): QueryHandler {
     }
     if (!rec) return problemResponse(problem("not-found", `no event ${id}`, { requestId }));
     log.info("event read", { eventId: id, status: rec.status });
-    return { statusCode: 200, headers: { "content-type": "application/json", ...NO_STORE }, body: eventViewText(rec) };
+    return { statusCode: 200, headers: { "content-type": "application/json", ...NO_STORE }, body: eventViewText(rec, viewOptions(event.queryStringParameters)) };
   };
   return async (event, context) => {
     try {

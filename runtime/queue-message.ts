@@ -3,6 +3,7 @@
 // is carried once and never re-serialized. SQS refuses U+FFFE, U+FFFF and lone surrogates in a
 // body; an event holding one travels as base64 of its deflated text instead (marked in the header).
 import { deflateRawSync, inflateRawSync } from "node:zlib";
+import type { RawSpan, VerificationReceipt } from "./contract/stored-document";
 
 /** One accepted event on its way to the worker, with what ingest learnt about the request. */
 export interface QueueMessage {
@@ -16,6 +17,12 @@ export interface QueueMessage {
   userAgent?: string;
   /** The event's JSON text as accepted. */
   event: string;
+  /** An event from a source: how its signature was checked. */
+  receipt?: VerificationReceipt;
+  /** An event from a source: where its raw body is inside the event text (usually), or… */
+  rawOf?: RawSpan;
+  /** …the raw body itself, when the event is not the body as sent (a type's coercions changed it). */
+  raw?: Uint8Array;
   /**
    * Set on a replay: the request id of the operator's replay run. The worker may then store over
    * a `processed` or `failed` record of the same payload (docs/adr/0001, "Replay").
@@ -41,6 +48,9 @@ export function encodeMessageBody(m: QueueMessage): string {
   const header: Record<string, unknown> = { v: QUEUE_MESSAGE_VERSION, id: m.id, key: m.key, payloadHash: m.payloadHash, receivedAt: m.receivedAt, requestId: m.requestId };
   if (m.sourceIp) header.sourceIp = m.sourceIp;
   if (m.userAgent) header.userAgent = m.userAgent;
+  if (m.receipt) header.receipt = m.receipt;
+  if (m.rawOf) header.rawOf = [m.rawOf.start, m.rawOf.end, m.rawOf.encoding];
+  else if (m.raw) header.raw = Buffer.from(m.raw).toString("base64");
   if (m.replay) header.replay = m.replay;
   // UTF-8 cannot carry a lone surrogate: such text never came through the scanner, so it is a bug.
   if (LONE_SURROGATE.test(m.event)) throw new Error("the event text is not well-formed Unicode");
@@ -84,18 +94,25 @@ export function parseQueueMessage(body: string): { ok: true; message: QueueMessa
   }
   if (event === "") return { ok: false, reason: "message holds no event" };
   const text = (k: string) => (typeof header[k] === "string" ? (header[k] as string) : undefined);
-  return {
-    ok: true,
-    message: {
-      id: text("id")!,
-      key: text("key")!,
-      payloadHash: text("payloadHash")!,
-      receivedAt: text("receivedAt")!,
-      requestId: text("requestId")!,
-      sourceIp: text("sourceIp"),
-      userAgent: text("userAgent"),
-      ...(text("replay") ? { replay: text("replay") } : {}),
-      event,
-    },
+  const message: QueueMessage = {
+    id: text("id")!,
+    key: text("key")!,
+    payloadHash: text("payloadHash")!,
+    receivedAt: text("receivedAt")!,
+    requestId: text("requestId")!,
+    sourceIp: text("sourceIp"),
+    userAgent: text("userAgent"),
+    ...(text("replay") ? { replay: text("replay") } : {}),
+    event,
   };
+  if (header.receipt && typeof header.receipt === "object") message.receipt = header.receipt as VerificationReceipt;
+  const span = header.rawOf;
+  if (Array.isArray(span)) {
+    const [start, end, encoding] = span as unknown[];
+    if (typeof start !== "number" || typeof end !== "number" || !["text", "string", "base64"].includes(encoding as string)) return { ok: false, reason: "message field rawOf is malformed" };
+    message.rawOf = { start, end, encoding: encoding as RawSpan["encoding"] };
+  } else if (typeof header.raw === "string") {
+    message.raw = new Uint8Array(Buffer.from(header.raw, "base64"));
+  }
+  return { ok: true, message };
 }

@@ -79,6 +79,7 @@ export function readSettings(env: Env, need: { table?: boolean; queue?: boolean;
     unknownTypes,
     testEvents: flag(env, "testEvents"),
     demoSource: flag(env, "demoSource"),
+    sources: optional(env, "sources", ""),
     logLevel: optional(env, "logLevel", "info"),
     dlqUrl: need.dlq ? required(env, "dlqUrl") : optional(env, "dlqUrl", ""),
     failureModes: flag(env, "failureModes"),

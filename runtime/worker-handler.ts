@@ -125,7 +125,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
     replay: m.replay,
     // The event's text goes in as it came out of the queue: one binary attribute, never a map.
     document: opts.document
-      ? encodeStoredDocument({ event: m.event, key: m.key, requestId: m.requestId, sourceIp: m.sourceIp, userAgent: m.userAgent })
+      ? encodeStoredDocument({ event: m.event, key: m.key, requestId: m.requestId, sourceIp: m.sourceIp, userAgent: m.userAgent, receipt: m.receipt, rawOf: m.rawOf, raw: m.raw })
       : undefined,
   });
 

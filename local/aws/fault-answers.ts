@@ -59,7 +59,8 @@ function xmlEscape(s: string): string {
 
 /** The answer AWS would give `req` for a fault of `kind` on its side. */
 export function faultAnswer(kind: FaultKind, req: GatedRequest): GateAnswer {
-  const shape = SHAPES[req.service][kind];
+  // The chaos gate runs in the DynamoDB, SQS and EventBridge twins only (the local Secrets Manager has none).
+  const shape = SHAPES[req.service as ChaosService][kind];
   const requestId = randomUUID();
   if (req.service === "sqs" && !isJsonProtocol(req)) {
     return {

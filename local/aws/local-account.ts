@@ -13,7 +13,7 @@ export const LOCAL_ACCOUNT_ID = "123456789012";
  * The environment an AWS SDK v3 client needs to talk to the local servers with no code change:
  * the standard service-specific endpoint variables, a region and the tool credentials.
  */
-export function localAwsEnv(endpoints: { dynamodb?: string; sqs?: string; eventbridge?: string }): Record<string, string> {
+export function localAwsEnv(endpoints: { dynamodb?: string; sqs?: string; eventbridge?: string; secretsmanager?: string }): Record<string, string> {
   const env: Record<string, string> = {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -22,5 +22,6 @@ export function localAwsEnv(endpoints: { dynamodb?: string; sqs?: string; eventb
   if (endpoints.dynamodb) env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
   if (endpoints.sqs) env.AWS_ENDPOINT_URL_SQS = endpoints.sqs;
   if (endpoints.eventbridge) env.AWS_ENDPOINT_URL_EVENTBRIDGE = endpoints.eventbridge;
+  if (endpoints.secretsmanager) env.AWS_ENDPOINT_URL_SECRETS_MANAGER = endpoints.secretsmanager;
   return env;
 }

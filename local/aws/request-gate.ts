@@ -4,7 +4,7 @@
 // never sees the request.
 
 export interface GatedRequest {
-  service: "dynamodb" | "sqs" | "events";
+  service: "dynamodb" | "sqs" | "events" | "secretsmanager";
   action: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;

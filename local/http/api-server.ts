@@ -152,9 +152,19 @@ export async function startHttpApi(spec: ApiSpec, opts: { port: number; host?: s
       if (size > MAX_PAYLOAD_BYTES) tooLarge = true;
       else chunks.push(c);
     });
+    // A client that goes away mid-request only ends this request, never the stack.
+    req.on("error", () => undefined);
     req.on("end", async () => {
       const method = (req.method ?? "GET").toUpperCase();
-      const { out, routeKey, integration, gatewayError } = await answer(req, Buffer.concat(chunks), tooLarge, id, started);
+      let answered: Awaited<ReturnType<typeof answer>>;
+      try {
+        answered = await answer(req, Buffer.concat(chunks), tooLarge, id, started);
+      } catch (err) {
+        // A bug of the edge itself (an authorizer, a route): API Gateway's own 500, logged, never an unhandled rejection.
+        opts.log(JSON.stringify({ level: "error", source: "local", msg: "the local edge failed on a request", requestId: id, error: (err as Error)?.message }));
+        answered = { routeKey: "-", integration: {}, gatewayError: "Internal Server Error", out: integrationFailed() };
+      }
+      const { out, routeKey, integration, gatewayError } = answered;
       opts.metrics.requests += 1;
       bump(opts.metrics.byStatus, String(out.statusCode));
       const headers: Record<string, string | string[]> = { ...out.headers, ...corsHeaders(spec.cors, req.headers.origin), "apigw-requestid": id };

@@ -1,7 +1,7 @@
-// What DynamoDB, SQS and EventBridge answer, on the wire, when they refuse a caller: a signature or
-// key they do not accept, or an action the caller's policies do not allow. Status, error type and
-// message as the services send them, in the shape each SDK reads: DynamoDB's and EventBridge's JSON
-// `__type`; SQS's JSON protocol
+// What DynamoDB, SQS, EventBridge and Secrets Manager answer, on the wire, when they refuse a caller:
+// a signature or key they do not accept, or an action the caller's policies do not allow. Status,
+// error type and message as the services send them, in the shape each SDK reads: DynamoDB's,
+// EventBridge's and Secrets Manager's JSON `__type`; SQS's JSON protocol
 // with the `x-amzn-query-error` header (the SDK takes the error's name from it), or XML for a
 // query-protocol caller.
 import { randomUUID } from "node:crypto";
@@ -9,6 +9,12 @@ import type { GateAnswer, GatedRequest } from "../aws/request-gate";
 import type { SigV4Failure, SigV4FailureKind } from "./sigv4-verifier";
 
 const AMZ_JSON = "application/x-amz-json-1.0";
+// Secrets Manager speaks JSON 1.1 and names its errors without the coral namespace.
+const AMZ_JSON_11 = "application/x-amz-json-1.1";
+
+function secretsManagerError(type: string, message: string): GateAnswer {
+  return { status: 400, headers: { "content-type": AMZ_JSON_11, "x-amzn-requestid": randomUUID() }, body: JSON.stringify({ __type: type, Message: message }) };
+}
 
 /** DynamoDB's error types per failure (all 400). */
 const DYNAMODB_AUTH_ERRORS: Record<SigV4FailureKind, string> = {
@@ -30,8 +36,8 @@ const SQS_AUTH_ERRORS: Record<SigV4FailureKind, { code: string; status: number }
   "signature-mismatch": { code: "SignatureDoesNotMatch", status: 403 },
 };
 
-/** EventBridge's error types per failure (all 400, JSON 1.1 with `__type`). */
-const EVENTS_AUTH_ERRORS: Record<SigV4FailureKind, string> = {
+/** EventBridge's and Secrets Manager's error types per failure (all 400, JSON 1.1 with `__type`). */
+const JSON_11_AUTH_ERRORS: Record<SigV4FailureKind, string> = {
   missing: "MissingAuthenticationTokenException",
   incomplete: "IncompleteSignatureException",
   "unknown-key": "UnrecognizedClientException",
@@ -41,7 +47,7 @@ const EVENTS_AUTH_ERRORS: Record<SigV4FailureKind, string> = {
 };
 
 function eventsError(type: string, message: string): GateAnswer {
-  return { status: 400, headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": randomUUID() }, body: JSON.stringify({ __type: type, message }) };
+  return { status: 400, headers: { "content-type": AMZ_JSON_11, "x-amzn-requestid": randomUUID() }, body: JSON.stringify({ __type: type, message }) };
 }
 
 function dynamoDbError(type: string, message: string): GateAnswer {
@@ -69,7 +75,8 @@ function sqsError(req: GatedRequest, code: string, status: number, message: stri
 /** The service's answer to a request whose signature or credentials it does not accept. */
 export function authFailureAnswer(req: GatedRequest, failure: SigV4Failure): GateAnswer {
   if (req.service === "dynamodb") return dynamoDbError(DYNAMODB_AUTH_ERRORS[failure.kind], failure.message);
-  if (req.service === "events") return eventsError(EVENTS_AUTH_ERRORS[failure.kind], failure.message);
+  if (req.service === "events") return eventsError(JSON_11_AUTH_ERRORS[failure.kind], failure.message);
+  if (req.service === "secretsmanager") return secretsManagerError(JSON_11_AUTH_ERRORS[failure.kind], failure.message);
   const { code, status } = SQS_AUTH_ERRORS[failure.kind];
   return sqsError(req, code, status, failure.message);
 }
@@ -95,5 +102,6 @@ export function accessDeniedAnswer(req: GatedRequest, d: Denial): GateAnswer {
   const message = denialMessage(d, req.service);
   if (req.service === "dynamodb") return dynamoDbError("com.amazonaws.dynamodb.v20120810#AccessDeniedException", message);
   if (req.service === "events") return eventsError("AccessDeniedException", message);
+  if (req.service === "secretsmanager") return secretsManagerError("AccessDeniedException", message);
   return sqsError(req, "AccessDenied", 403, message);
 }

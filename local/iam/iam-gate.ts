@@ -1,4 +1,4 @@
-// The IAM gate in front of the local DynamoDB and SQS twins: every request must carry a valid
+// The IAM gate in front of the local DynamoDB, SQS and Secrets Manager twins: every request must carry a valid
 // SigV4 signature from known credentials; calls signed as a function's role session are then
 // checked against that role's policies, action by action and resource by resource, and refused
 // as the service would refuse them. Calls signed with the local stack's own tool credentials (it
@@ -7,7 +7,7 @@
 import type { GateAnswer, GatedRequest, RequestGate } from "../aws/request-gate";
 import { accessDeniedAnswer, authFailureAnswer } from "./denial-answers";
 import { evaluatePolicies, type PolicyDocument } from "./policy-evaluation";
-import { dynamoDbAuthorizations, eventsAuthorizations, sqsAuthorizations, type Authorization, type Where } from "./request-authorizations";
+import { dynamoDbAuthorizations, eventsAuthorizations, secretsManagerAuthorizations, sqsAuthorizations, type Authorization, type Where } from "./request-authorizations";
 import { createSigV4Verifier, type SignedRequest, type SigV4Verifier } from "./sigv4-verifier";
 
 /** One set of credentials the twins accept. */
@@ -52,6 +52,7 @@ export function signedRequestOf(req: GatedRequest): SignedRequest {
 export function authorizationsOf(req: GatedRequest, where: Where): Authorization[] {
   if (req.service === "dynamodb") return dynamoDbAuthorizations(req.action, req.body, where);
   if (req.service === "events") return eventsAuthorizations(req.action, req.body, where);
+  if (req.service === "secretsmanager") return secretsManagerAuthorizations(req.action, req.body, where);
   const path = header(req, ":path") ?? "/";
   return sqsAuthorizations(req.action, req.body, path, header(req, "content-type"), where);
 }
@@ -67,6 +68,7 @@ export function createIamGate(config: IamGateConfig, opts: IamGateOptions = {}):
     dynamodb: createSigV4Verifier({ service: "dynamodb", region: config.region, lookup, now: opts.now }),
     sqs: createSigV4Verifier({ service: "sqs", region: config.region, lookup, now: opts.now }),
     events: createSigV4Verifier({ service: "events", region: config.region, lookup, now: opts.now }),
+    secretsmanager: createSigV4Verifier({ service: "secretsmanager", region: config.region, lookup, now: opts.now }),
   };
   const refuse = (req: GatedRequest, answer: GateAnswer, fields: Record<string, unknown>) => {
     opts.log?.(JSON.stringify({ level: "warn", source: "local", service: req.service, msg: "request refused, as AWS would", apiAction: req.action, status: answer.status, ...fields }));

@@ -56,7 +56,7 @@ export function iamTwins(ctx: TwinContext, deps: { functions(): readonly Functio
   return {
     emulates: {
       "aws:iam/role:Role": "credentials per function",
-      "aws:iam/rolePolicy:RolePolicy": "enforced at DynamoDB, SQS, EventBridge",
+      "aws:iam/rolePolicy:RolePolicy": "enforced at DynamoDB, SQS, EventBridge, Secrets Manager",
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "enforced (known AWS managed policies)",
       "aws:iam/policy:Policy": "enforced where attached",
     },

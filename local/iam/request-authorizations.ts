@@ -1,8 +1,9 @@
-// What IAM checks for one DynamoDB, SQS or EventBridge API call: which action on which resource
-// ARN, as the Service Authorization Reference lists them. Batch and transaction calls need one
-// authorization per table (or the item action per item); SQS batch calls are authorized as their
-// single-message action; PutEvents needs events:PutEvents on each bus its entries name. Resources
-// live in the local account and region, the ones the twins report in their ARNs.
+// What IAM checks for one DynamoDB, SQS, EventBridge or Secrets Manager API call: which action on
+// which resource ARN, as the Service Authorization Reference lists them. Batch and transaction calls
+// need one authorization per table (or the item action per item); SQS batch calls are authorized as
+// their single-message action; PutEvents needs events:PutEvents on each bus its entries name; a
+// Secrets Manager call is authorized on the secret it names. Resources live in the local account
+// and region, the ones the twins report in their ARNs.
 
 export interface Authorization {
   /** `service:Action`, e.g. `dynamodb:PutItem`. */
@@ -15,6 +16,8 @@ export interface Where {
   region: string;
   accountId: string;
 }
+
+import { secretResourceArn } from "../secretsmanager/secret-arn";
 
 type Json = Record<string, any>;
 
@@ -99,4 +102,11 @@ export function eventsAuthorizations(action: string, body: Buffer, w: Where): Au
     return (buses.length > 0 ? buses : [eventBusArn(undefined, w)]).map((resource) => ({ action: "events:PutEvents", resource }));
   }
   return [{ action: `events:${action}`, resource: typeof req.Name === "string" ? eventBusArn(req.Name, w) : "*" }];
+}
+
+/** Secrets Manager: the action on the secret's ARN (a SecretId given by name resolves to it), `*` for ListSecrets. */
+export function secretsManagerAuthorizations(action: string, body: Buffer, w: Where): Authorization[] {
+  const req = parseJson(body);
+  const id = typeof req.SecretId === "string" ? req.SecretId : typeof req.Name === "string" ? req.Name : undefined;
+  return [{ action: `secretsmanager:${action}`, resource: id ? secretResourceArn(id, w) : "*" }];
 }

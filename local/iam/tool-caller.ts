@@ -13,6 +13,7 @@ export function createToolCallerCheck(opts: { now?(): number } = {}): (req: Gate
     dynamodb: createSigV4Verifier({ service: "dynamodb", region: LOCAL_REGION, lookup, now: opts.now }),
     sqs: createSigV4Verifier({ service: "sqs", region: LOCAL_REGION, lookup, now: opts.now }),
     events: createSigV4Verifier({ service: "events", region: LOCAL_REGION, lookup, now: opts.now }),
+    secretsmanager: createSigV4Verifier({ service: "secretsmanager", region: LOCAL_REGION, lookup, now: opts.now }),
   };
   const claim = `Credential=${LOCAL_CREDENTIALS.accessKeyId}/`;
   return (req) => {

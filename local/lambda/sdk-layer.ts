@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { PROJECT_DIR } from "../program/project";
 
 /** The SDK packages the runtime code uses; their dependency closure is what the layer holds. */
-export const RUNTIME_SDK_PACKAGES = ["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb", "@aws-sdk/client-sqs", "@aws-sdk/client-eventbridge"];
+export const RUNTIME_SDK_PACKAGES = ["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb", "@aws-sdk/client-sqs", "@aws-sdk/client-eventbridge", "@aws-sdk/client-secrets-manager"];
 
 function packageDir(name: string, from: string): string | undefined {
   for (let dir = from; ; dir = path.dirname(dir)) {

@@ -2,6 +2,7 @@
 // URLs, names) and the data-source invokes the program makes, enough for its outputs and
 // cross-references to resolve.
 import * as crypto from "node:crypto";
+import { secretArnFor } from "../secretsmanager/secret-arn";
 import type { NewResourceArgs } from "./resource-record";
 
 function shortHash(s: string): string {
@@ -52,6 +53,11 @@ export function defaultState(args: NewResourceArgs, region: string, accountId: s
       break;
     case "aws:cloudwatch/queryDefinition:QueryDefinition":
       state.queryDefinitionId = shortHash(`${stack}/${args.name}/query`) + "-0000-4000-8000-000000000000";
+      break;
+    case "aws:secretsmanager/secret:Secret":
+      // The AWS provider's id of a secret is its ARN, which ends in six characters AWS picks.
+      state.arn = secretArnFor(physical, { region, accountId });
+      state.id = state.arn;
       break;
     case "aws:cloudwatch/dashboard:Dashboard":
       state.dashboardName = inputs.dashboardName ?? physical;

@@ -17,6 +17,8 @@ export interface Settings {
   unknownTypes: "accept" | "reject";
   testEvents: boolean;
   demoSource: boolean;
+  /** The sources the ingest serves, as JSON (runtime/contract/sources.ts, SourceRuntime by name); "" for none. */
+  sources: string;
   logLevel: string;
   dlqUrl: string;
   /** Failure modes may be switched on (never on a protected or prod stack). */
@@ -59,6 +61,8 @@ export const ENV_NAMES = {
   testEvents: "SLUICE_TEST_EVENTS",
   /** `on` serves `GET /demo/source` (never in prod). */
   demoSource: "SLUICE_DEMO_SOURCE",
+  /** The configured sources and where their secrets are (JSON); empty or absent: none. */
+  sources: "SLUICE_SOURCES",
   /** Optional everywhere: `debug`, `info` (default), `warn`, `error` or `silent`. */
   logLevel: "SLUICE_LOG_LEVEL",
   /** The QueueWithDlq dead-letter queue's URL. */
@@ -85,7 +89,7 @@ export const ENV_NAMES = {
  */
 export const FUNCTION_ENVIRONMENT = {
   ingest: {
-    variables: ["stage", "version", "tableName", "queueUrl", "maxBodyBytes", "windowSeconds", "leaseSeconds", "unknownTypes", "testEvents", "failureModes", "failureModeRefreshSeconds"],
+    variables: ["stage", "version", "tableName", "queueUrl", "maxBodyBytes", "windowSeconds", "leaseSeconds", "unknownTypes", "testEvents", "sources", "failureModes", "failureModeRefreshSeconds"],
     needs: { table: true, queue: true, dlq: false },
   },
   worker: {

@@ -13,6 +13,8 @@ export interface FunctionPermissions {
   dlq: string[];
   /** Actions on the fan-out EventBus (its ARN), granted only when the stack publishes. */
   bus: string[];
+  /** Actions on the sources' Secrets Manager secrets (exactly their ARNs; components/source-secrets.ts). */
+  secrets: string[];
 }
 
 export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
@@ -25,6 +27,8 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     queue: ["sqs:SendMessage"],
     dlq: [],
     bus: [],
+    // GetSecretValue: a source's signing secrets, read once per cold start and then every few minutes.
+    secrets: ["secretsmanager:GetSecretValue"],
   },
   worker: {
     // UpdateItem: the single final write (write 2), and the note of a retried failure; GetItem:
@@ -37,6 +41,7 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     dlq: [],
     // PutEvents: the processed/failed events for consumers (runtime/event-publisher.ts).
     bus: ["events:PutEvents"],
+    secrets: [],
   },
   query: {
     // GetItem: GET /events/{id}, a consistent read. Query: GET /events on the indexes (keys only);
@@ -45,6 +50,7 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     queue: [],
     dlq: [],
     bus: [],
+    secrets: [],
   },
   operator: {
     // GetItem/PutItem: the failure mode item (non-prod); Query: the events a replay selects, on
@@ -57,5 +63,6 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     // the depth the preview reports and scans against.
     dlq: ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
     bus: [],
+    secrets: [],
   },
 };

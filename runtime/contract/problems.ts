@@ -19,6 +19,8 @@ export const PROBLEM_CATALOG = {
   "payload-too-large": { status: 413, title: "Payload too large" },
   "invalid-json": { status: 400, title: "Malformed JSON" },
   "invalid-idempotency-key": { status: 400, title: "Invalid Idempotency-Key header" },
+  "signature-invalid": { status: 401, title: "Signature verification failed" },
+  "origin-not-allowed": { status: 403, title: "Webhook origin not allowed" },
   "validation-failed": { status: 422, title: "The event does not match its schema" },
   "invalid-query": { status: 400, title: "Invalid query parameters" },
   "invalid-request": { status: 422, title: "The request body is not valid for this operation" },

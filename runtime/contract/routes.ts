@@ -25,6 +25,13 @@ export const API_ROUTES = [
   // credential that wrote it.
   { key: "POST /events", name: "postEvent", fn: "ingest", authorization: "producer" },
   { key: "POST /events/batch", name: "postBatch", fn: "ingest", authorization: "producer" },
+  // A webhook or plain JSON for one configured source (runtime/contract/sources.ts); the program
+  // also gives each configured source its own literal route (sourceRouteKey), for its throttle.
+  // Never a producer route: a webhook provider holds no producer credential, and the source's own
+  // signature scheme authenticates it, inside the ingest.
+  { key: "POST /sources/{name}", name: "postSource", fn: "ingest", authorization: "none" },
+  // The CloudEvents webhook handshake (abuse protection) on a source.
+  { key: "OPTIONS /sources/{name}", name: "sourceHandshake", fn: "ingest", authorization: "none" },
   // IAM only, whatever `sluice:auth` says: a listing hands out ids by source or failure (what
   // GET /events/{id} asks for), and each call reads up to a page of items. It is the operators'
   // (`sluice events ls`), beside the admin routes.
@@ -56,39 +63,57 @@ export function splitRouteKey(key: string): { method: string; path: string } {
   return { method: key.slice(0, space), path: key.slice(space + 1) };
 }
 
+/**
+ * The literal route key of one configured source (`POST /sources/github`): API Gateway prefers it
+ * over `POST /sources/{name}`, and a stage's route settings can throttle it on its own.
+ */
+export function sourceRouteKey(sourceName: string): string {
+  const { method, path } = splitRouteKey(routeKey("postSource"));
+  return `${method} ${path.replace("{name}", sourceName)}`;
+}
+
 /** A route as a function serves it: its key and who may call it. */
 export interface ServedRoute {
   key: string;
   authorization: RouteAuthorization;
 }
 
-/** The routes each function serves on a stack with these features, the catch-all included. */
-export function routesByFunction(features: Record<RouteFeature, boolean>): Record<HttpFunctionName, ServedRoute[]> {
+/**
+ * The routes each function serves on a stack with these features and sources, the catch-all
+ * included: every route of API_ROUTES, plus one literal route per configured source.
+ */
+export function routesByFunction(features: Record<RouteFeature, boolean>, sourceNames: readonly string[] = []): Record<HttpFunctionName, ServedRoute[]> {
   const routes: Record<HttpFunctionName, ServedRoute[]> = { ingest: [], query: [], operator: [] };
   for (const r of API_ROUTES) {
     const feature: RouteFeature | undefined = "feature" in r ? r.feature : undefined;
     if (feature === undefined || features[feature]) routes[r.fn].push({ key: r.key, authorization: r.authorization });
   }
+  for (const name of sourceNames) routes.ingest.push({ key: sourceRouteKey(name), authorization: apiRoute("postSource").authorization });
   routes[CATCH_ALL_ROUTE.fn].push({ key: CATCH_ALL_ROUTE.key, authorization: CATCH_ALL_ROUTE.authorization });
   return routes;
 }
 
-/** The route keys each function serves on a stack with these features, the catch-all included. */
-export function routeKeysByFunction(features: Record<RouteFeature, boolean>): Record<HttpFunctionName, string[]> {
-  const served = routesByFunction(features);
+/** The route keys each function serves on a stack with these features and sources, the catch-all included. */
+export function routeKeysByFunction(features: Record<RouteFeature, boolean>, sourceNames: readonly string[] = []): Record<HttpFunctionName, string[]> {
+  const served = routesByFunction(features, sourceNames);
   return { ingest: served.ingest.map((r) => r.key), query: served.query.map((r) => r.key), operator: served.operator.map((r) => r.key) };
+}
+
+/** The route of this name in API_ROUTES. */
+function apiRoute(name: RouteName): ApiRoute {
+  const route = API_ROUTES.find((r) => r.name === name);
+  if (!route) throw new Error(`no route named ${name}`);
+  return route;
 }
 
 /** A route's key, for messages that name it (`routeKey("postBatch")` → `"POST /events/batch"`). */
 export function routeKey(name: RouteName): string {
-  const route = API_ROUTES.find((r) => r.name === name);
-  if (!route) throw new Error(`no route named ${name}`);
-  return route.key;
+  return apiRoute(name).key;
 }
 
 /** Whether API Gateway takes only SigV4-signed callers on the route (its authorizationType AWS_IAM). */
 export function routeIsIamOnly(name: RouteName): boolean {
-  return API_ROUTES.some((r) => r.name === name && r.authorization === "iam");
+  return apiRoute(name).authorization === "iam";
 }
 
 /** The path of a route with its parameters filled in and encoded: `routePath("getEvent", { id })`. */

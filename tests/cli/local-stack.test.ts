@@ -169,4 +169,53 @@ test("pull from the demo source --where active=true: the normalized active recor
   assert.equal([again.accepted, again.replayed], [0, s.accepted]);
 });
 
+/** A source request, signed by openssl (not by Sluice's code) for the dev stack's demo source. */
+async function postDemo(body: string): Promise<string> {
+  const { execFileSync } = await import("node:child_process");
+  const hex = execFileSync("openssl", ["dgst", "-sha256", "-hmac", "dev-only-demo-secret", "-r"], { input: body }).toString().split(" ")[0];
+  const res = await client.post(`${stack.apiUrl}/sources/demo`, { body, headers: { "content-type": "application/json", "x-demo-signature": `sha256=${hex}` }, responseType: "json", throwHttpErrors: false });
+  assert.is(res.statusCode, 202, JSON.stringify(res.body));
+  return (res.body as { id: string }).id;
+}
+
+async function processed(id: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await getEvent(id)).body.status === "processed") return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.unreachable(`${id} was not processed`);
+}
+
+test("verify: a signed source event checks out with the stack file's secret, not with another; exit codes", async () => {
+  const id = await postDemo(JSON.stringify({ id: `dlv-${Date.now()}`, kind: "verify.test" }));
+  await processed(id);
+  const ok = await runCli(["verify", id, ...target()]);
+  assert.is(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, new RegExp(`^${id}: signature valid \\(hmac-sha256, source demo\\)`));
+  assert.match(ok.stdout, /secret +#1 of the 1 given; at receipt #1/);
+  const wrong = await runCli(["verify", id, ...target(), "--secret", "not-the-secret"]);
+  assert.is(wrong.code, 1, wrong.stdout);
+  assert.match(wrong.stdout, /signature INVALID/);
+  const rotated = await runCli(["verify", id, ...target(), "--secret", "new-one", "--secret", "dev-only-demo-secret"]);
+  assert.match(rotated.stdout, /secret +#2 of the 2 given/);
+  const byEnv = await runCli(["verify", id, "--url", stack.apiUrl], { env: { SLUICE_SOURCE_SECRET_DEMO: '["x","dev-only-demo-secret"]' } });
+  assert.is(byEnv.code, 0, byEnv.stdout + byEnv.stderr);
+  const json = JSON.parse((await runCli(["verify", id, ...target(), "--json"])).stdout);
+  assert.equal([json.verdict, json.scheme, json.secret], ["valid", "hmac-sha256", 1]);
+  const noSecret = await runCli(["verify", id, "--url", stack.apiUrl], { env: { SLUICE_SOURCE_SECRET_DEMO: "" } });
+  assert.is(noSecret.code, 2, noSecret.stderr);
+  assert.match(noSecret.stderr, /no secret for source demo/);
+});
+
+test("verify: nothing to verify is exit 4 (a plain source, an event from /events, an unknown id)", async () => {
+  const plain = await client.post(`${stack.apiUrl}/sources/orders`, { body: `{"orderId":"${Date.now()}"}`, headers: { "content-type": "application/json" }, responseType: "json" });
+  const event = await client.post(`${stack.apiUrl}/events`, { json: user(9_999, "urn:test:cli-verify"), responseType: "json" });
+  for (const id of [(plain.body as { id: string }).id, (event.body as { id: string }).id]) await processed(id);
+  for (const [id, why] of [[(plain.body as { id: string }).id, /verifies nothing/], [(event.body as { id: string }).id, /did not come from a source/], ["evt_" + "0".repeat(32), /not found/]] as const) {
+    const r = await runCli(["verify", id, ...target()]);
+    assert.is(r.code, 4, `${id}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout + r.stderr, why);
+  }
+});
+
 test.run();

@@ -47,7 +47,7 @@ function bash(script: string, detached = false): { child: ChildProcess; output: 
 
 /** The output with this run's URL and paths put back to what the README shows. */
 function asReadmeShows(output: string): string {
-  // `npm start` prints an absolute --data-dir as given, a relative one relative to the project.
+  // npm start prints an absolute --data-dir as given (local/start.ts) and a relative one relative to the cwd.
   let s = output.split(dataDir).join(README_DATA_DIR).split(path.relative(ROOT, dataDir)).join(README_DATA_DIR);
   if (apiUrl) s = s.split(apiUrl).join(README_URL);
   return s;
@@ -79,7 +79,7 @@ async function startStack(c: TranscriptCommand): Promise<void> {
 }
 
 /** Reads may run before the worker has stored the event; a person typing is slower than a test. */
-const isRead = (command: string) => (/^curl\b/.test(command) && !/\s(-d|--data[\w-]*|-X)\s/.test(command)) || /\bsluice status\b/.test(command);
+const isRead = (command: string) => (/^curl\b/.test(command) && !/\s(-d|--data[\w-]*|-X)\s/.test(command)) || /\bsluice (status|verify)\b/.test(command);
 
 async function runCommand(c: TranscriptCommand): Promise<void> {
   const script = `(exit ${lastExit}); ${forThisRun(c.command)}`;

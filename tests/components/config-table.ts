@@ -7,7 +7,12 @@ import { PROJECT_DIR, PROJECT_NAME } from "../../local/program/project";
 import { knownStacks, readProjectConfigSchema } from "../../local/program/stack-config";
 
 function cell(value: unknown): string {
-  return value === undefined ? "" : "`" + JSON.stringify(value) + "`";
+  if (value === undefined) return "";
+  // An object (sources, their secrets) is named by its keys; its settings are described in the README.
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length > 0) {
+    return Object.keys(value).map((k) => "`" + k + "`").join(", ");
+  }
+  return "`" + JSON.stringify(value) + "`";
 }
 
 export function stackOverrides(stack: string): Record<string, unknown> {
@@ -24,7 +29,8 @@ export function renderConfigTable(): string {
   ];
   for (const [key, entry] of Object.entries(readProjectConfigSchema())) {
     const perStack = overrides.map((o) => cell(o[`${PROJECT_NAME}:${key}`]));
-    lines.push(`| \`${key}\` | ${entry.type} | ${cell(entry.default)} | ${perStack.join(" | ")} | ${entry.description} |`);
+    // An object is declared untyped (Pulumi's project schema has none), with an object default.
+    lines.push(`| \`${key}\` | ${entry.type ?? "object"} | ${cell(entry.default)} | ${perStack.join(" | ")} | ${entry.description} |`);
   }
   return lines.join("\n");
 }

@@ -143,4 +143,6 @@ export const TYPES = {
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
   bus: "aws:cloudwatch/eventBus:EventBus",
   queryDefinition: "aws:cloudwatch/queryDefinition:QueryDefinition",
+  secret: "aws:secretsmanager/secret:Secret",
+  secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
 } as const;

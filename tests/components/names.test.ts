@@ -81,6 +81,7 @@ function physicalNames(resources: ResourceRecord[]): { kind: NameKind; name: str
     [TYPES.alarm]: "alarm",
     [TYPES.bus]: "eventBus",
     [TYPES.queryDefinition]: "queryDefinition",
+    [TYPES.secret]: "secret",
   };
   return resources
     .filter((r) => byType[r.type])

@@ -5,7 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { checkRouteArgs, routeAuthorizationArgs } from "../../components/route-authorization";
 import { localStackConfigEntry, readProducerAuth } from "../../runtime/contract/producer-auth";
-import { API_ROUTES } from "../../runtime/contract/routes";
+import { API_ROUTES, routeKey, sourceRouteKey } from "../../runtime/contract/routes";
 import { ofType, runStack, TYPES } from "./harness";
 import { runRefused } from "./refused";
 
@@ -13,6 +13,8 @@ const AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer";
 const ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123";
 const JWT = { "sluice:auth": "jwt", "sluice:authIssuer": ISSUER, "sluice:authAudiences": JSON.stringify(["producers", "batch-client"]) };
 const PRODUCER_ROUTES: string[] = API_ROUTES.filter((r) => r.authorization === "producer").map((r) => r.key);
+// dev configures the demo and orders sources (Pulumi.dev.yaml).
+const SOURCE_ROUTES = [routeKey("postSource"), routeKey("sourceHandshake"), sourceRouteKey("demo"), sourceRouteKey("orders")];
 
 async function routesOf(config: Record<string, string>) {
   const run = await runStack("dev", config);
@@ -46,6 +48,8 @@ graph("jwt: one JWT authorizer on the Authorization header with the issuer and a
     const r = routes.get(key)!;
     assert.equal([r.authorizationType, r.authorizerId, r.authorizationScopes], ["JWT", a.id, undefined], key);
   }
+  // A source's routes (the template, dev's literal ones) are no producer routes: its signature scheme checks it.
+  for (const key of SOURCE_ROUTES) assert.equal([routes.get(key)?.authorizationType, routes.get(key)?.authorizerId], ["NONE", undefined], key);
   for (const [key, r] of routes) {
     if (PRODUCER_ROUTES.includes(key)) continue;
     assert.is(r.authorizationType, key.includes(" /admin") || key === "GET /events" ? "AWS_IAM" : "NONE", key);
@@ -63,6 +67,7 @@ graph("iam: the event routes are AWS_IAM, with no authorizer", async () => {
   const { routes, authorizers } = await routesOf({ "sluice:auth": "iam" });
   assert.is(authorizers.length, 0);
   for (const key of PRODUCER_ROUTES) assert.equal([routes.get(key)?.authorizationType, routes.get(key)?.authorizerId], ["AWS_IAM", undefined], key);
+  for (const key of SOURCE_ROUTES) assert.is(routes.get(key)?.authorizationType, "NONE", key);
   assert.is(routes.get("GET /health")?.authorizationType, "NONE");
   assert.is(routes.get("$default")?.authorizationType, "NONE");
 });

@@ -8,6 +8,9 @@ import * as assert from "uvu/assert";
 import { TRACING_ACTIONS } from "../../components/pipeline-function";
 import { QUEUE_POLL_ACTIONS } from "../../components/queue-with-dlq";
 import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
+import { routeKeysByFunction } from "../../runtime/contract/routes";
+import { parseSources } from "../../runtime/sources/source-config";
+import { readSourcesEnvironment } from "../../runtime/sources/sources-environment";
 import { key, ofType, one, runStack, TYPES, type StackRun } from "./harness";
 import { DEPLOY_STACKS, deploy, PROD_SETUP, stackNameOf } from "./stacks";
 import type { ResourceRecord } from "../../local/program/resource-record";
@@ -113,6 +116,8 @@ for (const variant of DEPLOY_STACKS) {
       // The worker's poll actions come with its subscription (QueueWithDlq.subscribe).
       const queueActions = new Set([...FUNCTION_PERMISSIONS[label].queue, ...(label === "worker" ? QUEUE_POLL_ACTIONS : [])]);
       if (queueActions.size > 0) expected[queue.state.arn] = [...queueActions].sort();
+      // The ingest reads each source's secret, exactly those (components/source-secrets.ts).
+      for (const secret of FUNCTION_PERMISSIONS[label].secrets.length > 0 ? ofType(run, TYPES.secret) : []) expected[secret.state.arn] = [...FUNCTION_PERMISSIONS[label].secrets];
       // With a customer key, DynamoDB needs all four for every table caller; SQS needs a subset of them.
       const key = run.config["sluice:kmsKeyArn"];
       if (key) expected[key] = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
@@ -197,8 +202,15 @@ for (const variant of DEPLOY_STACKS) {
     const table = one(run, TYPES.table).state.name;
     assert.equal(Object.keys(env("ingest")).sort(), [
       "SLUICE_FAILURE_MODES", "SLUICE_FAILURE_MODE_REFRESH_SECONDS", "SLUICE_IDEMPOTENCY_WINDOW_SECONDS", "SLUICE_LEASE_SECONDS", "SLUICE_LOG_LEVEL", "SLUICE_MAX_BODY_BYTES", "SLUICE_QUEUE_URL",
-      "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
+      "SLUICE_SOURCES", "SLUICE_STAGE", "SLUICE_TABLE_NAME", "SLUICE_TEST_EVENTS", "SLUICE_UNKNOWN_TYPES", "SLUICE_VERSION",
     ]);
+    // The sources of the config, read back as the ingest reads them, each with its secret's ARN.
+    const sources = readSourcesEnvironment(env("ingest").SLUICE_SOURCES, "SLUICE_SOURCES");
+    assert.equal([...sources.keys()], parseSources(run.config["sluice:sources"] ? JSON.parse(run.config["sluice:sources"]) : undefined).map((s) => s.name));
+    for (const s of sources.values()) {
+      if (s.verify === "none") assert.is(s.secretId, undefined);
+      else assert.ok(ofType(run, TYPES.secret).some((secret) => secret.state.arn === s.secretId), `${s.name} reads a secret of this stack`);
+    }
     // Failure modes only where the stack switched them on, and never on a protected one.
     for (const label of ["ingest", "worker", "operator"] as const) assert.is(env(label).SLUICE_FAILURE_MODES, on("failureModes"), label);
     if (config(run, "protect") === "true") assert.is(env("worker").SLUICE_FAILURE_MODES, "off");
@@ -246,9 +258,13 @@ for (const variant of DEPLOY_STACKS) {
     const invoke = (label: "ingest" | "query" | "operator") => functionByLabel(run, label).state.invokeArn;
     const open = (label: "ingest" | "query") => [invoke(label), "NONE"];
     const iam = [invoke("operator"), "AWS_IAM"];
+    const names = parseSources(run.config["sluice:sources"] ? JSON.parse(run.config["sluice:sources"]) : undefined).map((s) => s.name);
+    const keys = routeKeysByFunction({ demoSource: config(run, "demoSource") === "true" }, names);
     const expected: Record<string, unknown[]> = {
       "POST /events": open("ingest"),
       "POST /events/batch": open("ingest"),
+      "POST /sources/{name}": open("ingest"),
+      "OPTIONS /sources/{name}": open("ingest"),
       "GET /events": [invoke("query"), "AWS_IAM"],
       "GET /events/{id}": open("query"),
       "GET /health": open("query"),
@@ -260,6 +276,9 @@ for (const variant of DEPLOY_STACKS) {
       "PUT /admin/failure-mode": iam,
     };
     if (config(run, "demoSource") === "true") expected["GET /demo/source"] = open("query");
+    // A literal route per configured source, beside the parameterized one; open at the edge, as it is.
+    for (const k of keys.ingest.filter((k) => !(k in expected))) expected[k] = open("ingest");
+    assert.is(Object.keys(expected).length, keys.ingest.length + keys.query.length + keys.operator.length);
     assert.equal(routes, expected);
     // Every route that reaches the operator is IAM only; the listing is the one other IAM route.
     for (const r of ofType(run, TYPES.route)) assert.is(r.inputs.authorizationType === "AWS_IAM", integrationFor(r)?.inputs.integrationUri === invoke("operator") || r.inputs.routeKey === "GET /events", r.inputs.routeKey);

@@ -114,4 +114,16 @@ program("prod without an alarm email, prod's old 14-day queue, and a worker rese
   assert.match(starved.output, /REFUSED: .*queue may drive 2 concurrent invocations.*only 1 are reserved/);
 });
 
+program("a bad source or a missing secret is refused before anything is made, naming the key", async () => {
+  const [scheme, secret, stray] = await Promise.all([
+    runRefused("dev", { "sluice:sources": JSON.stringify({ gh: { verify: "gitlab" } }), "sluice:sourceSecrets": "{}" }),
+    runRefused("dev", { "sluice:sources": JSON.stringify({ gh: { verify: "github" } }), "sluice:sourceSecrets": "{}" }),
+    runRefused("dev", { "sluice:sources": JSON.stringify({ gh: { verify: "github" } }) }),
+  ]);
+  assert.is(scheme.status, 1, scheme.output);
+  assert.match(scheme.output, /REFUSED: sluice:sources.gh.verify must be one of none, standard-webhooks, github, stripe, hmac-sha256/);
+  assert.match(secret.output, /REFUSED: sluice:sourceSecrets.gh is required: source gh verifies github signatures/);
+  assert.match(stray.output, /REFUSED: sluice:sourceSecrets.demo names no source of sluice:sources/);
+});
+
 program.run();

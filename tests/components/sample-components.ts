@@ -11,6 +11,7 @@ import { LogQueries, type LogQueriesArgs } from "../../components/log-queries";
 import { PipelineDashboard, type PipelineDashboardArgs } from "../../components/pipeline-dashboard";
 import { PipelineFunction, type PipelineFunctionArgs } from "../../components/pipeline-function";
 import { QueueWithDlq, type QueueWithDlqArgs } from "../../components/queue-with-dlq";
+import { SourceSecrets, type SourceSecretsArgs } from "../../components/source-secrets";
 
 export interface SampleTransforms {
   fn?: PipelineFunctionArgs<unknown, unknown>["transform"];
@@ -21,6 +22,7 @@ export interface SampleTransforms {
   dashboard?: PipelineDashboardArgs["transform"];
   bus?: EventBusArgs["transform"];
   queries?: LogQueriesArgs["transform"];
+  secrets?: SourceSecretsArgs["transform"];
 }
 
 /** The logical names the sample gives its components (the program's own, so names look alike). */
@@ -33,6 +35,7 @@ export const SAMPLE = {
   dashboard: "sluice",
   bus: "sluice-fanout",
   queries: "sluice",
+  secrets: "sluice-sources",
 } as const;
 
 export function sampleComponents(transforms: SampleTransforms = {}, kmsKeyArn?: string): void {
@@ -48,6 +51,8 @@ export function sampleComponents(transforms: SampleTransforms = {}, kmsKeyArn?: 
   const queue = new QueueWithDlq(SAMPLE.queue, { consumerTimeoutSeconds: 10, kmsKeyArn, transform: transforms.queue });
   queue.grant(fn, ["sqs:SendMessage"]);
   queue.subscribe(fn);
+  const secrets = new SourceSecrets(SAMPLE.secrets, { sources: [{ name: "hook" }], values: { hook: ["s"] }, protect: false, kmsKeyArn, transform: transforms.secrets });
+  secrets.grant(fn, ["secretsmanager:GetSecretValue"]);
   const api = new IngestApi(SAMPLE.api, { targets: { fn: { function: fn, routes: ["POST /things"] } }, jwtAuthorizer: { issuer: "https://issuer.example.com/pool", audiences: ["things"] }, transform: transforms.api });
   const alarms = new AlarmSet(SAMPLE.alarms, {
     functions: [{ label: "fn", functionName: fn.functionName, timeoutSeconds: 10 }],

@@ -45,6 +45,9 @@ const HOOKS: Hook[] = [
   { component: "bus", hook: "bus", type: TYPES.bus, children: ["sluice-fanout-bus"], arg: "description", value: "set by a transform" },
   { component: "bus", hook: "grant", type: TYPES.rolePolicy, children: ["sluice-worker-bus-publish"], arg: "namePrefix", value: "bus-" },
   { component: "queries", hook: "query", type: TYPES.queryDefinition, arg: "queryString", value: "fields @message" },
+  { component: "secrets", hook: "secret", type: TYPES.secret, children: ["sluice-sources-hook"], arg: "description", value: "set by a transform" },
+  { component: "secrets", hook: "version", type: TYPES.secretVersion, children: ["sluice-sources-hook-value"], arg: "versionStages", value: ["AWSCURRENT", "sluice"] },
+  { component: "secrets", hook: "grant", type: TYPES.rolePolicy, children: ["sluice-worker-secrets-read"], arg: "namePrefix", value: "secrets-" },
   { component: "dashboard", hook: "dashboard", type: TYPES.dashboard, children: ["sluice-dashboard"], arg: "name", input: "dashboardName", value: "ops-board" },
 ];
 

@@ -24,6 +24,8 @@ const spec: ApiSpec = {
     { routeKey: "POST /upload", target: target(async () => ok({ statusCode: 202, body: "{}" })) },
     { routeKey: "GET /throws", target: target(async (_e, requestId) => ({ ok: false, errorType: "Error", errorMessage: "boom", timedOut: false, requestId, durationMs: 1, coldStart: false })) },
     { routeKey: "GET /bad-result", target: target(async () => ok({ statusCode: "not a number", body: 5 })) },
+    // A bug in the edge's own path (here the invoke itself rejects): the request fails, the server does not.
+    { routeKey: "GET /edge-bug", target: target(async () => Promise.reject(new Error("edge bug"))) },
     // Never answers within the integration's 300 ms (the function would run on, as on AWS).
     { routeKey: "GET /slow", target: target(() => new Promise<InvokeOutcome>((resolve) => held.push(() => resolve(ok({ statusCode: 200 })))), 300) },
   ],
@@ -54,6 +56,12 @@ function gatewayAnswer(res: { statusCode: number; headers: Record<string, unknow
 test("beyond the route's burst: 429 Too Many Requests, API Gateway's body, no Retry-After", async () => {
   assert.is((await api().get("limited")).statusCode, 200);
   gatewayAnswer(await api().get("limited"), 429, "Too Many Requests");
+});
+
+test("a failure of the edge itself: API Gateway's 500 for that request, logged, and the server answers the next one", async () => {
+  gatewayAnswer(await api().get("edge-bug"), 500, "Internal Server Error");
+  assert.ok(logs.some((l) => l.includes("the local edge failed on a request") && l.includes("edge bug")), logs.join("\n"));
+  assert.is((await api().get("ok")).statusCode, 200);
 });
 
 test("a body over 10 MB: 413 Request Entity Too Large, before any function runs", async () => {

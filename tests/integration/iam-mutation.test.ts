@@ -1,10 +1,12 @@
 // The local stack enforces each function's IAM as AWS would: with one grant taken out of the
 // program (by startLocalStack's transformProgram, not by editing index.ts), the pipeline fails
 // exactly where that grant is needed and nowhere else. Two grants go: the ingest role's
-// dynamodb:PutItem (its lease write) and the worker role's whole poll grant (what Lambda's event
-// source mapping receives with). Local only: a deployed stack is what this protects.
+// dynamodb:PutItem (its lease write), the worker role's whole poll grant (what Lambda's event
+// source mapping receives with) and the ingest role's read of the sources' secrets. Local only: a
+// deployed stack is what this protects.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -48,13 +50,14 @@ if (deployed) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sluice-iam-"));
     const ingestWithoutPut = withoutGrant("sluice-ingest-table-access", "dynamodb:PutItem");
     const workerWithoutPoll = withoutGrant("sluice-worker-queue-poll");
+    const ingestWithoutSecrets = withoutGrant("sluice-ingest-secrets-read");
     stack = await startLocalStack({
       stack: "dev",
       port: 0,
       dataDir: path.join(tmp, "data"),
       config: { "sluice:batchingWindowSeconds": "0" },
       log: (l) => logs.push(l),
-      transformProgram: (run) => workerWithoutPoll(ingestWithoutPut(run)),
+      transformProgram: (run) => ingestWithoutSecrets(workerWithoutPoll(ingestWithoutPut(run))),
     });
     sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: stack.endpoints.sqs });
   });
@@ -101,6 +104,22 @@ if (deployed) {
     const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))).Attributes!;
     assert.equal([attrs.ApproximateNumberOfMessages, attrs.ApproximateNumberOfMessagesNotVisible], ["1", "0"], "never received, so never in flight");
     assert.is((await stack.metrics()).lambda["sluice-worker-function"].invocations, 0);
+  });
+
+  test("without the ingest role's secretsmanager:GetSecretValue, a signed webhook is a 503: the local Secrets Manager refused the read as AWS would", async () => {
+    const body = JSON.stringify({ id: `iam-${unique()}`, kind: "iam.test" });
+    const signature = createHmac("sha256", "dev-only-demo-secret").update(body).digest("hex");
+    const before = logs.length;
+    const res = await httpClient(stack.apiUrl).post("sources/demo", { body, headers: { "content-type": "application/json", "x-demo-signature": `sha256=${signature}` } });
+    assert.is(res.statusCode, 503, res.body);
+    assert.ok(res.headers["retry-after"]);
+    const lines = parsed(logs.slice(before));
+    const refusal = lines.find((l) => l.msg === "request refused, as AWS would" && l.iamAction === "secretsmanager:GetSecretValue");
+    assert.ok(refusal, "the gate refused the secret read");
+    assert.match(refusal!.resource, /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:sluice-dev-sources-demo-[0-9a-f]{8}-[A-Za-z0-9]{6}$/);
+    const seen = lines.find((l) => l.errorName === "AccessDeniedException" && /secretsmanager/.test(String(l.errorMessage)));
+    assert.ok(seen, "the ingest logged the SDK's AccessDeniedException");
+    assert.match(seen!.errorMessage, /is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:/);
   });
 
   test.run();

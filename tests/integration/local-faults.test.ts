@@ -70,7 +70,10 @@ if (deployed) {
     const answers: Answers = { byStatus: {}, unavailable: [] };
     try {
       await eventually("the outputs file", async () => (fs.existsSync(outputsFile) ? true : undefined), 90_000);
-      assert.match(io.err, /chaos: sqs:SendMessage=error:0\.6, sqs:SendMessageBatch=error:0\.6, dynamodb:\*=throttle:0\.4/);
+      // The stack writes the outputs file, then npm start prints its summary: wait for that line too.
+      const chaosLine = /chaos: sqs:SendMessage=error:0\.6, sqs:SendMessageBatch=error:0\.6, dynamodb:\*=throttle:0\.4/;
+      await eventually("the summary's chaos line", async () => (chaosLine.test(io.err) ? true : undefined), 10_000).catch(() => undefined);
+      assert.match(io.err, chaosLine);
       const outputs = JSON.parse(fs.readFileSync(outputsFile, "utf8")) as { apiUrl: string; tableName: string; localEndpoints: { dynamodb: string; control: string } };
       const api = httpClient(outputs.apiUrl);
       const control = httpClient(outputs.localEndpoints.control);

@@ -112,7 +112,7 @@ if (deployed) {
   test("a function sees only its configured environment, the Lambda variables (its role's credentials and the invocation's trace header among them) and the local AWS endpoints", async () => {
     const { env } = json(await api().get("echo/env"));
     assert.equal(env, [
-      "AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SQS", "AWS_EXECUTION_ENV",
+      "AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL_SQS", "AWS_EXECUTION_ENV",
       "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME",
       "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_REGION", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "FX_MARKER", "FX_QUEUE_URL", "LAMBDA_TASK_ROOT", "LANG",
       "NODE_PATH", "TZ", "_HANDLER", "_X_AMZN_TRACE_ID",

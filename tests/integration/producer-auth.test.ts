@@ -3,7 +3,7 @@
 // sluice:auth=iam (requests signed by the AWS SDK's signer), each started with config overrides
 // on a free port and a temp data dir. Refused requests get API Gateway's answers and store
 // nothing; accepted ones are stored and read back with the same credential; `sluice send` and
-// `sluice status` carry a token or a SigV4 signature and exit 3 when refused. Local only.
+// `sluice status` (and `sluice verify`) carry a token or a SigV4 signature and exit 3 when refused. Local only.
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -118,7 +118,7 @@ if (deployed) {
     assert.is(signed.statusCode, 202, signed.body);
   });
 
-  test("sluice send/status: --token and --sigv4 are accepted; without them the credentials are refused (exit 3)", async () => {
+  test("sluice send/status/verify: --token and --sigv4 are accepted; without them the credentials are refused (exit 3)", async () => {
     const input = JSON.stringify(cloudEvent()) + "\n";
     const noToken = await runCli(["send", "--url", jwtStack.apiUrl, "--json", "-"], { input });
     assert.is(noToken.code, 3, noToken.stderr);
@@ -132,6 +132,13 @@ if (deployed) {
     assert.match(viaEnv.stdout, new RegExp(id));
     const unsignedStatus = await runCli(["status", id, "--url", jwtStack.apiUrl]);
     assert.is(unsignedStatus.code, 3);
+    // verify reads GET /events/{id}, a producer route: refused without the token (3); with it, an
+    // event posted to /events has nothing to verify (4).
+    const unsignedVerify = await runCli(["verify", id, "--url", jwtStack.apiUrl]);
+    assert.is(unsignedVerify.code, 3, unsignedVerify.stderr);
+    const verified = await runCli(["verify", id, "--url", jwtStack.apiUrl, "--token", t]);
+    assert.is(verified.code, 4, verified.stdout + verified.stderr);
+    assert.match(verified.stdout + verified.stderr, /did not come from a source/);
 
     const unsigned = await runCli(["send", "--stack", "local", "--outputs", iamOutputs, "--batch", "--json", "-"], { input });
     assert.is(unsigned.code, 3, unsigned.stderr);

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startLocalStack, type LocalStack } from "../../local/stack";
 import { PROJECT_DIR } from "../../local/program/project";
+import { IT_SOURCES_CONFIG } from "./sources-config";
 import { OUTPUTS_ENV, TARGET_ENV } from "./target";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -25,6 +26,8 @@ export const INTEGRATION_CONFIG: Record<string, string> = {
   "sluice:retryMaxSeconds": "2",
   "sluice:testEvents": "true",
   "sluice:failureModeRefreshSeconds": "1",
+  // One source per scheme and plain JSON shape (sources-config.ts).
+  ...IT_SOURCES_CONFIG,
 };
 
 function usage(message: string): never {
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
     } else {
       const logStream = fs.createWriteStream(logFile);
       process.stderr.write("test:integration: starting a local stack (dev config, free port, temp data dir)…\n");
-      stack = await startLocalStack({ stack: "dev", port: 0, dataDir: path.join(tmp, "data"), outputsFile, config: INTEGRATION_CONFIG, log: (line) => logStream.write(line + "\n") });
+      stack = await startLocalStack({ stack: "dev", port: 0, dataDir: path.join(tmp, "data"), outputsFile, config: INTEGRATION_CONFIG, env: {}, log: (line) => logStream.write(line + "\n") });
       process.stderr.write(`test:integration: local stack at ${stack.apiUrl} (logs: ${logFile})\n`);
     }
     const uvu = path.join(PROJECT_DIR, "node_modules", "uvu", "bin.js");

@@ -18,6 +18,7 @@ test("environment: the writer's variables read back as the settings written", ()
     leaseSeconds: 30,
     unknownTypes: "reject" as const,
     testEvents: true,
+    sources: '{"s":{}}',
     failureModes: true,
     failureModeRefreshSeconds: 3,
   };
@@ -80,16 +81,18 @@ test("environment: values the program holds (pulumi outputs) pass through; a for
 
 test("routes: each function's keys, the feature-gated one only when on, the catch-all on query", () => {
   assert.equal(routeKeysByFunction({ demoSource: false }), {
-    ingest: ["POST /events", "POST /events/batch"],
+    ingest: ["POST /events", "POST /events/batch", "POST /sources/{name}", "OPTIONS /sources/{name}"],
     query: ["GET /events", "GET /events/{id}", "GET /health", "$default"],
     operator: ["GET /admin/dlq", "POST /admin/dlq/redrive", "POST /admin/replay", "GET /admin/failure-mode", "PUT /admin/failure-mode"],
   });
+  // Each configured source also gets its literal route, for a throttle of its own.
+  assert.equal(routeKeysByFunction({ demoSource: false }, ["github", "orders"]).ingest.slice(4), ["POST /sources/github", "POST /sources/orders"]);
   assert.ok(routeKeysByFunction({ demoSource: true }).query.includes("GET /demo/source"));
   assert.is(new Set(API_ROUTES.map((r) => r.name)).size, API_ROUTES.length, "route names are unique");
 });
 
 test("routes: every /admin route is IAM only and served by the operator; the listing is the one other IAM route", () => {
-  const served = routesByFunction({ demoSource: true });
+  const served = routesByFunction({ demoSource: true }, ["github"]);
   for (const [fn, routes] of Object.entries(served)) {
     for (const r of routes) {
       const admin = r.key.includes(" /admin");
@@ -98,6 +101,8 @@ test("routes: every /admin route is IAM only and served by the operator; the lis
     }
   }
   assert.equal(served.operator.map((r) => r.authorization), served.operator.map(() => "iam"));
+  // A source's literal route is open at the edge like its template: its signature scheme is its check.
+  assert.ok(served.ingest.some((r) => r.key === "POST /sources/github" && r.authorization === "none"));
 });
 
 test("routes: a key's {param} matches one segment; paths are built and encoded from the key", () => {

@@ -139,6 +139,15 @@ test("an event under the body limit whose queue message would pass SQS's limit i
   assert.ok(roomy150.ok, "150 KB accepted");
 });
 
+test("/events refuses a source under /sources/: only the sources route makes those events", () => {
+  const reserved = { ...event, source: "/sources/github" };
+  const one = prepareEvent(request({ "content-type": "application/cloudevents+json" }, JSON.stringify(reserved)), deps);
+  assert.ok(!one.ok && one.problem.status === 422 && one.problem.errors?.[0].path === "/source", JSON.stringify(one));
+  const batch = prepareBatch(request({ "content-type": "application/json" }, JSON.stringify([reserved, event])), { ...deps, maxBodyBytes: 2000 });
+  assert.ok(batch.ok && !batch.items[0].ok && batch.items[1].ok);
+  assert.is(slug({ "content-type": "application/json" }, JSON.stringify({ ...event, source: "/sourcesx" })), "ok");
+});
+
 test("problem bodies follow RFC 9457 with the urn:sluice:problem: prefix", () => {
   const p = problem("validation-failed", "bad", { errors: [{ path: "/data/id", message: "m" }], requestId: "r-9" });
   assert.equal(p, {
@@ -155,6 +164,8 @@ test("problem bodies follow RFC 9457 with the urn:sluice:problem: prefix", () =>
     "payload-too-large": 413,
     "invalid-json": 400,
     "invalid-idempotency-key": 400,
+    "signature-invalid": 401,
+    "origin-not-allowed": 403,
     "validation-failed": 422,
     "idempotency-key-reused": 422,
     "idempotency-key-in-flight": 409,

@@ -46,7 +46,7 @@ test("settings: defaults, flags, and clear failures for miswiring", () => {
 });
 
 test("permissions: least privilege per function", () => {
-  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"], queue: [], dlq: [], bus: [] });
+  assert.equal(FUNCTION_PERMISSIONS.query, { table: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"], queue: [], dlq: [], bus: [], secrets: [] });
   // Only the operator touches the DLQ, and only with what peeking and moving need: never a wildcard, never a purge.
   for (const [fn, p] of Object.entries(FUNCTION_PERMISSIONS)) if (fn !== "operator") assert.equal(p.dlq, [], fn);
   assert.equal([...FUNCTION_PERMISSIONS.operator.dlq].sort(), ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]);
@@ -54,10 +54,13 @@ test("permissions: least privilege per function", () => {
   assert.equal(FUNCTION_PERMISSIONS.worker.bus, ["events:PutEvents"], "the worker publishes, nothing else");
   for (const [fn, p] of Object.entries(FUNCTION_PERMISSIONS)) if (fn !== "worker") assert.equal(p.bus, [], fn);
   assert.equal(FUNCTION_PERMISSIONS.worker.queue, ["sqs:ChangeMessageVisibility"], "the worker's only own SQS call: a retried record's backoff");
+  // Only the ingest reads Secrets Manager, and only the sources' secrets' values.
+  assert.equal(FUNCTION_PERMISSIONS.ingest.secrets, ["secretsmanager:GetSecretValue"], "the ingest reads the sources' secrets and nothing else of Secrets Manager");
+  for (const [fn, p] of Object.entries(FUNCTION_PERMISSIONS)) if (fn !== "ingest") assert.equal(p.secrets, [], fn);
   assert.ok(FUNCTION_PERMISSIONS.ingest.queue.includes("sqs:SendMessage"));
   assert.not.ok(FUNCTION_PERMISSIONS.ingest.table.includes("dynamodb:UpdateItem"));
   assert.not.ok(FUNCTION_PERMISSIONS.worker.table.includes("dynamodb:DeleteItem"));
-  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue, ...p.dlq, ...p.bus]) assert.match(a, /^(dynamodb|sqs|events):[A-Z][A-Za-z]+$/);
+  for (const p of Object.values(FUNCTION_PERMISSIONS)) for (const a of [...p.table, ...p.queue, ...p.dlq, ...p.bus, ...p.secrets]) assert.match(a, /^(dynamodb|sqs|events|secretsmanager):[A-Z][A-Za-z]+$/);
 });
 
 test("conflict decision: reuse beats everything, then replay, then in flight with a short Retry-After", () => {

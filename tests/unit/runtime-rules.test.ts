@@ -43,6 +43,9 @@ test("no module-level declaration shadows a Node global", () => {
   for (const { file, text } of sources) {
     for (const m of text.matchAll(/^(?:export\s+)?(?:const|let|var|function|class|async function)\s+([A-Za-z_$][\w$]*)/gm)) {
       assert.not.ok(NODE_GLOBALS.includes(m[1]), `${file}: module-level ${m[1]} shadows a Node global`);
+      // Anything the global object answers to counts, inherited names too: a function named
+      // `valueOf` is not captured and calls Object.prototype.valueOf in the deployed code.
+      assert.not.ok(m[1] in globalThis, `${file}: module-level ${m[1]} is a name the global object has`);
     }
   }
 });
