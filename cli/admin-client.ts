@@ -1,6 +1,7 @@
 // Requests to the API for the operations commands: the target and how to sign for it, a query
-// string SigV4 and API Gateway read alike, and one signed request at a time with got's retries
-// (every admin operation is safe to repeat).
+// string SigV4 and API Gateway read alike, and one signed request at a time. A GET or PUT (a read,
+// setting the failure mode) is retried by got; a POST (a redrive or replay run) never is: a run
+// that answered 5xx or no answer may have sent some of its events, so the command says what to do.
 import type { CommonOptions } from "./args";
 import { signedHeaders, type SigningContext } from "./aws-signing";
 import type { Got } from "./got";
@@ -55,7 +56,15 @@ export async function adminRequest(
       throw new UsageError(`cannot sign the request with ${target.signing.origin}: ${(err as Error).message}`);
     }
   }
-  const res = await client(url, { method: req.method, headers: signed, body, responseType: "text", retry: { methods: ["GET", "POST", "PUT"] } });
+  let res;
+  try {
+    res = await client(url, { method: req.method, headers: signed, body, responseType: "text", retry: req.method === "POST" ? { limit: 0 } : { methods: ["GET", "PUT"] } });
+  } catch (err) {
+    if (req.method !== "POST") throw err;
+    // Not retried: the caller says whether running it again is safe.
+    const e = err as { code?: string; message?: string };
+    return { status: 0, body: undefined, reason: `no answer (${e.code ?? e.message ?? String(err)}): the run may have done part of its work` };
+  }
   const parsed = parseJson(res.body);
   const answer: AdminAnswer = { status: res.statusCode, body: parsed };
   if (res.statusCode >= 300) {

@@ -78,7 +78,8 @@ Pull:
   --strict                  exit non-zero when any record was dropped as invalid
 
 Other:
-  --retries N               retries per request after the first attempt (default 5)
+  --retries N               retries per request after the first attempt (default 5; never for a
+                            dlq redrive or replay run: it says what to do instead)
   --timeout MS              per-attempt timeout (default 15000)
   --json                    print the summary as JSON
   --verbose                 JSON log lines on stderr (retries with their delay and cause)

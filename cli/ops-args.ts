@@ -71,36 +71,37 @@ function int(flag: string, raw: string | undefined, min: number, max: number): n
   return n;
 }
 
+// A function, not a constant: args.ts and this module import each other, so COMMON_OPTION_SPECS is
+// not there yet while this module loads.
+const opsOptionSpecs = () => ({
+  ...COMMON_OPTION_SPECS,
+  source: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+  status: { type: "string" },
+  category: { type: "string" },
+  type: { type: "string" },
+  limit: { type: "string" },
+  all: { type: "boolean", default: false },
+  "min-age": { type: "string" },
+  count: { type: "string" },
+  rate: { type: "string" },
+  jitter: { type: "string" },
+  "latency-ms": { type: "string" },
+  "dry-run": { type: "boolean", default: false },
+}) as const;
+
 /** Parses an operations command, or returns undefined when `argv` is not one. */
 export function parseOpsCommand(argv: string[], commonOf: (v: Record<string, unknown>) => CommonOptions): OpsCommand | undefined {
-  const name = argv.find((a) => !a.startsWith("-"));
+  // The command is the first positional once the options have taken their values (`--stack local
+  // dlq ls`: `local` is a value). Leniently here: another command's options are not known to us.
+  const name = parseArgs({ args: argv, allowPositionals: true, strict: false, options: opsOptionSpecs() }).positionals[0];
   if (!name || !(OPS_COMMANDS as readonly string[]).includes(name)) return undefined;
   // Help is the main parser's: it prints the one usage text, operations included.
   if (argv.some((a) => a === "-h" || a === "--help" || a === "--version")) return undefined;
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...COMMON_OPTION_SPECS,
-        source: { type: "string" },
-        since: { type: "string" },
-        until: { type: "string" },
-        status: { type: "string" },
-        category: { type: "string" },
-        type: { type: "string" },
-        limit: { type: "string" },
-        all: { type: "boolean", default: false },
-        "min-age": { type: "string" },
-        count: { type: "string" },
-        rate: { type: "string" },
-        jitter: { type: "string" },
-        "latency-ms": { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: opsOptionSpecs() });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

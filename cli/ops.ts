@@ -24,10 +24,17 @@ function clientFor(common: CommonOptions, io: OpsIo) {
   return createClient({ retries: common.retries, timeoutMs: Math.max(common.timeoutMs, 35_000), log: createLogger(common.verbose, io.stderr) });
 }
 
-function refused(io: OpsIo, what: string, a: AdminAnswer): number {
+function refused(io: OpsIo, what: string, a: AdminAnswer, advice?: string): number {
   io.stderr.write(`sluice: ${what}: ${a.reason ?? `HTTP ${a.status}`}\n`);
+  // A run that failed on the server's side or got no answer is not retried (it may have sent part of its work).
+  if (advice && (a.status === 0 || a.status >= 500)) io.stderr.write(`sluice: not retried automatically: ${advice}\n`);
   return 1;
 }
+
+/** What to do after a redrive run failed midway: moving a message twice stores it once. */
+const REDRIVE_ADVICE = "it may have moved some messages first; running the same command again is safe (a message moved twice is stored once)";
+/** After a replay run failed midway: a rerun is a new replay, which stores its events again. */
+const REPLAY_ADVICE = "it may have queued some events first; running the same command again re-sends them (each is stored again, its attempts adding up): check with `sluice events ls` first";
 
 /** A progress line on a terminal (one per run), or a JSON log line with --verbose. */
 function progress(io: OpsIo, common: CommonOptions, text: string, fields: Record<string, unknown>): void {
@@ -91,7 +98,7 @@ async function dlqRedrive(cmd: Extract<OpsCommand, { name: "dlq-redrive" }>, io:
     });
   if (p.dryRun) {
     const a = await run(Math.min(p.count, PER_RUN));
-    if (a.status !== 200) return refused(io, "dlq redrive --dry-run", a);
+    if (a.status !== 200) return refused(io, "dlq redrive --dry-run", a, "a dry run moves nothing: run it again");
     if (cmd.common.json) io.stdout.write(`${JSON.stringify(a.body)}\n`);
     else {
       io.stdout.write(`dry run: would move ${a.body.wouldMove} of ${a.body.depth.visible} visible messages, about ${a.body.estimatedSeconds} s at ${a.body.plan.ratePerSecond}/s${a.body.complete ? "" : " (more may match: the plan stopped early)"}\n`);
@@ -105,7 +112,7 @@ async function dlqRedrive(cmd: Extract<OpsCommand, { name: "dlq-redrive" }>, io:
   for (;;) {
     const a = await run(Math.min(PER_RUN, p.count - totals.moved));
     if (a.status !== 200) {
-      refused(io, `dlq redrive (after ${totals.moved} moved)`, a);
+      refused(io, `dlq redrive (after ${totals.moved} moved)`, a, REDRIVE_ADVICE);
       return summarizeRedrive(cmd, io, totals, groups, last, false);
     }
     last = a.body;
@@ -148,7 +155,7 @@ async function replay(cmd: Extract<OpsCommand, { name: "replay" }>, io: OpsIo): 
       signed: true,
     });
     if (a.status !== 200) {
-      refused(io, `replay (after ${totals.replayed} replayed)`, a);
+      refused(io, `replay (after ${totals.replayed} replayed)`, a, p.dryRun ? "a dry run sends nothing: run it again" : REPLAY_ADVICE);
       return 1;
     }
     const b = a.body;

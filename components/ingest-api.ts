@@ -70,6 +70,25 @@ export interface IngestApiArgs extends Omit<CommonArgs, "kmsKeyArn"> {
   };
 }
 
+/**
+ * What a target's Lambda permission admits after the API's execution ARN (`/stage/METHOD/path`):
+ * any stage and method, but only paths under its routes' common literal prefix (for the operator
+ * `/admin/`), so that no other route of the API, wired to it by mistake, can invoke it. A target
+ * serving `$default` (or with no common prefix) takes any path.
+ */
+export function invokeSourcePattern(routeKeys: readonly string[]): string {
+  const paths = routeKeys.map((k) => (k === "$default" ? undefined : k.slice(k.indexOf(" ") + 1)));
+  if (paths.length === 0 || paths.some((p) => p === undefined)) return "/*/*";
+  // The literal part of each path (a `{param}` or `{proxy+}` takes anything), then their common prefix.
+  const prefix = (paths as string[]).map((p) => p.split("{")[0]).reduce((a, b) => {
+    let n = 0;
+    while (n < a.length && n < b.length && a[n] === b[n]) n++;
+    return a.slice(0, n);
+  });
+  if (prefix === "" || prefix === "/") return "/*/*";
+  return `/*/*${prefix}*`;
+}
+
 /** `"GET /events/{id}"` → `"get-events-id"`: a stable child name per route. */
 export function routeSlug(routeKey: string): string {
   const slug = routeKey.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
@@ -142,12 +161,13 @@ export class IngestApi extends SluiceComponent {
       );
       const integration = new aws.apigatewayv2.Integration(intName, intArgs, intOpts);
 
-      // Only this API, through any of its stages and routes, may invoke the function.
+      // Only this API, through any stage and only the paths of this target's routes, may invoke the function.
       const functionName = "functionName" in target.function ? target.function.functionName : target.function.name;
+      const sourcePattern = invokeSourcePattern(target.routes.map((r) => (typeof r === "string" ? r : r.key)));
       const [permName, permArgs, permOpts] = this.child<aws.lambda.PermissionArgs>(
         `${name}-${key}-permission`,
         t.permission,
-        { action: "lambda:InvokeFunction", function: functionName, principal: "apigateway.amazonaws.com", sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*` },
+        { action: "lambda:InvokeFunction", function: functionName, principal: "apigateway.amazonaws.com", sourceArn: pulumi.interpolate`${this.api.executionArn}${sourcePattern}` },
       );
       new aws.lambda.Permission(permName, permArgs, permOpts);
 

@@ -38,6 +38,9 @@ function checkOne(name: string, raw: unknown, spec: FieldSpec, fromText: boolean
       if (typeof b !== "boolean") return { error: { path, message: "expected true or false" } };
       return { value: b };
     }
+    default:
+      // A spec this reader does not know is a field it cannot check: refused, never let through.
+      return { error: { path, message: "is not a field this operation can read" } };
   }
 }
 
@@ -47,7 +50,8 @@ export function checkFields(input: unknown, spec: Record<string, FieldSpec>, fro
   const errors: FieldError[] = [];
   const values: FieldValues = {};
   for (const [name, raw] of Object.entries(input as Record<string, unknown>)) {
-    const s = spec[name];
+    // Own fields only: `constructor`, `__proto__` or `toString` are unknown fields, not the prototype's.
+    const s = Object.hasOwn(spec, name) ? spec[name] : undefined;
     if (!s) {
       errors.push({ path: fromText ? name : `/${name}`, message: `is not a field of this operation (known: ${Object.keys(spec).join(", ")})` });
       continue;

@@ -6,6 +6,9 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { QUEUE_LIMITS } from "./contract/limits";
 import { dependencyFailure } from "./failure-classes";
 
+/** Visibility batches in flight at once while giving messages back. */
+export const RELEASE_CONCURRENCY = 4;
+
 export interface DeadLetter {
   messageId: string;
   receiptHandle: string;
@@ -16,8 +19,11 @@ export interface DeadLetter {
 
 export interface DeadLetters {
   depth(): Promise<{ visible: number; inFlight: number }>;
-  /** Up to 10 messages, invisible to others for `visibilitySeconds`; a short poll (it may miss some). */
-  receive(visibilitySeconds: number): Promise<DeadLetter[]>;
+  /**
+   * Up to 10 messages, invisible to others for `visibilitySeconds`, waiting up to `waitSeconds` for
+   * one (0: a short poll, which samples only some of SQS's servers and may miss messages).
+   */
+  receive(visibilitySeconds: number, waitSeconds?: number): Promise<DeadLetter[]>;
   /** Makes the messages visible again at once; resolves with how many SQS did not take back. */
   release(receiptHandles: readonly string[]): Promise<number>;
   remove(receiptHandle: string): Promise<void>;
@@ -36,9 +42,9 @@ export function createSqsDeadLetters(sqs: SQSClient, dlqUrl: string): DeadLetter
       const out = await call(() => sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] })));
       return { visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
     },
-    async receive(visibilitySeconds) {
+    async receive(visibilitySeconds, waitSeconds = 0) {
       const out = await call(() =>
-        sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: visibilitySeconds, MessageSystemAttributeNames: ["SentTimestamp"] })),
+        sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, VisibilityTimeout: visibilitySeconds, MessageSystemAttributeNames: ["SentTimestamp"] })),
       );
       return (out.Messages ?? []).map((m) => ({
         messageId: m.MessageId ?? "",
@@ -48,14 +54,26 @@ export function createSqsDeadLetters(sqs: SQSClient, dlqUrl: string): DeadLetter
       }));
     },
     async release(receiptHandles) {
+      const chunks: string[][] = [];
+      for (let i = 0; i < receiptHandles.length; i += QUEUE_LIMITS.maxBatchEntries) chunks.push(receiptHandles.slice(i, i + QUEUE_LIMITS.maxBatchEntries));
+      // A few batches at a time: a thousand borrowed messages go back in a fraction of a second,
+      // without a burst of a hundred calls at once. A batch that fails counts as not taken back.
       let refused = 0;
-      for (let i = 0; i < receiptHandles.length; i += QUEUE_LIMITS.maxBatchEntries) {
-        const chunk = receiptHandles.slice(i, i + QUEUE_LIMITS.maxBatchEntries);
-        const out = await call(() =>
-          sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: dlqUrl, Entries: chunk.map((h, j) => ({ Id: String(j), ReceiptHandle: h, VisibilityTimeout: 0 })) })),
-        );
-        refused += out.Failed?.length ?? 0;
-      }
+      let next = 0;
+      const worker = async () => {
+        while (next < chunks.length) {
+          const chunk = chunks[next++];
+          try {
+            const out = await call(() =>
+              sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: dlqUrl, Entries: chunk.map((h, j) => ({ Id: String(j), ReceiptHandle: h, VisibilityTimeout: 0 })) })),
+            );
+            refused += out.Failed?.length ?? 0;
+          } catch {
+            refused += chunk.length;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(RELEASE_CONCURRENCY, chunks.length) }, worker));
       return refused;
     },
     async remove(receiptHandle) {

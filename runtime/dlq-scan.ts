@@ -5,16 +5,19 @@
 // redrive moved is deleted instead. If the run dies, SQS gives its messages back within seconds.
 import type { DeadLetter, DeadLetters } from "./dead-letters";
 import type { EventIndex } from "./event-index";
-import { INPUT_LIMITS } from "./contract/limits";
+import { INPUT_LIMITS, QUEUE_LIMITS } from "./contract/limits";
+import { FAILURE_CATEGORIES } from "./contract/metrics";
+import { RELEASE_CONCURRENCY } from "./dead-letters";
 import { scanJson } from "./json-scan";
 import { parseQueueMessage } from "./queue-message";
-import type { QueueMessage } from "./queue-message";
 import type { RecordStatus, StoredRecord } from "./stored-record";
 
 /** A message this version cannot read (it would be poison to the worker too). */
 export const UNREADABLE = "UNREADABLE";
 /** A readable message whose event has no note of a retried failure (its record is gone, or older). */
 export const UNKNOWN_CATEGORY = "UNKNOWN";
+/** What a dead letter can be grouped as, and so filtered by: a failure category, or one of the two above. */
+export const DLQ_CATEGORIES: readonly string[] = [...FAILURE_CATEGORIES, UNKNOWN_CATEGORY, UNREADABLE];
 
 export interface DlqFilter {
   category?: string;
@@ -37,7 +40,6 @@ export interface DeadLetterSummary {
   ageSeconds: number;
   /** The event's record status, when it has one (`processed`: a redrive is a duplicate). */
   storedStatus?: RecordStatus;
-  message?: QueueMessage;
 }
 
 function topLevelStrings(text: string): { type?: string; source?: string } {
@@ -70,7 +72,6 @@ export function summarize(letter: DeadLetter, records: ReadonlyMap<string, Store
     receivedAt: m.receivedAt,
     ageSeconds: Math.max(0, Math.floor((nowMs - (Number.isNaN(received) ? (letter.sentTimestamp ?? nowMs) : received)) / 1000)),
     storedStatus: rec?.status,
-    message: m,
   };
 }
 
@@ -96,20 +97,38 @@ export interface DlqGroup {
   sampleReason?: string;
 }
 
+/**
+ * Counts summaries into groups as they come: a run over 1,000 messages keeps a few counters per
+ * group, never the summaries (let alone the events' text).
+ */
+export function createGroupCounter(samples = 3): { add(s: DeadLetterSummary): void; readonly count: number; groups(): DlqGroup[] } {
+  const groups = new Map<string, DlqGroup>();
+  let count = 0;
+  return {
+    add(s) {
+      count++;
+      const key = JSON.stringify([s.category, s.type ?? null, s.source ?? null]);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { category: s.category, type: s.type, source: s.source, count: 0, oldestAgeSeconds: s.ageSeconds, newestAgeSeconds: s.ageSeconds, sampleIds: [] }));
+      g.count++;
+      g.oldestAgeSeconds = Math.max(g.oldestAgeSeconds, s.ageSeconds);
+      g.newestAgeSeconds = Math.min(g.newestAgeSeconds, s.ageSeconds);
+      if (g.sampleIds.length < samples) g.sampleIds.push(s.eventId ?? s.messageId);
+      g.sampleReason ??= s.reason;
+    },
+    get count() {
+      return count;
+    },
+    /** By category, type and source, the largest first. */
+    groups: () => [...groups.values()].map((g) => ({ ...g, sampleIds: [...g.sampleIds] })).sort((a, b) => b.count - a.count || a.category.localeCompare(b.category)),
+  };
+}
+
 /** Groups by category, type and source, the largest first. */
 export function groupSummaries(list: readonly DeadLetterSummary[], samples = 3): DlqGroup[] {
-  const groups = new Map<string, DlqGroup>();
-  for (const s of list) {
-    const key = JSON.stringify([s.category, s.type ?? null, s.source ?? null]);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { category: s.category, type: s.type, source: s.source, count: 0, oldestAgeSeconds: s.ageSeconds, newestAgeSeconds: s.ageSeconds, sampleIds: [] }));
-    g.count++;
-    g.oldestAgeSeconds = Math.max(g.oldestAgeSeconds, s.ageSeconds);
-    g.newestAgeSeconds = Math.min(g.newestAgeSeconds, s.ageSeconds);
-    if (g.sampleIds.length < samples) g.sampleIds.push(s.eventId ?? s.messageId);
-    g.sampleReason ??= s.reason;
-  }
-  return [...groups.values()].sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
+  const counter = createGroupCounter(samples);
+  for (const s of list) counter.add(s);
+  return counter.groups();
 }
 
 export interface ScanOptions {
@@ -123,7 +142,10 @@ export interface ScanOptions {
 }
 
 export interface ScanResult {
-  matched: DeadLetterSummary[];
+  /** How many matched. */
+  matched: number;
+  /** The matches, grouped (groupSummaries' answer). */
+  groups: DlqGroup[];
   /** Distinct messages looked at. */
   scanned: number;
   depth: { visible: number; inFlight: number };
@@ -133,39 +155,58 @@ export interface ScanResult {
   notReleased: number;
 }
 
+/** How long one round of visibility batches (dead-letters.ts RELEASE_CONCURRENCY at once) is given. */
+export const RELEASE_ROUND_MS = 250;
+/** A receive after an empty one waits this long for messages: a long poll asks every SQS server, a short one only some. */
+export const RECEIVE_WAIT_SECONDS = 1;
+
+/** The time kept, before the run's deadline, to give `held` borrowed messages back. */
+export function releaseReserveMs(held: number): number {
+  return Math.ceil(Math.ceil(held / QUEUE_LIMITS.maxBatchEntries) / RELEASE_CONCURRENCY) * RELEASE_ROUND_MS;
+}
+
 export async function scanDeadLetters(deps: { dlq: DeadLetters; index: EventIndex; now?: () => number }, opts: ScanOptions): Promise<ScanResult> {
   const now = deps.now ?? Date.now;
   const depth = await deps.dlq.depth();
   const seen = new Set<string>();
   const held = new Map<string, string>();
-  const matched: DeadLetterSummary[] = [];
-  let quietRounds = 0;
+  const matched = createGroupCounter();
   let exhausted = false;
+  let missed = false;
   let notReleased = 0;
+  // The scan stops in time to give back what it holds: the more it borrowed, the earlier.
+  const workUntil = () => opts.deadline - releaseReserveMs(held.size);
   try {
-    while (matched.length < opts.limit && now() < opts.deadline) {
+    while (matched.count < opts.limit && now() < workUntil()) {
       // Borrowed for the rest of the run and a margin: given back at its end, or by SQS if it dies.
-      const letters = await deps.dlq.receive(Math.max(5, Math.ceil((opts.deadline - now()) / 1000) + 5));
+      // A short poll samples some of SQS's servers: after one that found nothing new while messages are
+      // still to be seen, a long poll, which asks them all (when its wait fits the time left).
+      const wait = missed && seen.size < depth.visible && now() + RECEIVE_WAIT_SECONDS * 1000 < workUntil() ? RECEIVE_WAIT_SECONDS : 0;
+      const letters = await deps.dlq.receive(Math.max(5, Math.ceil((opts.deadline - now()) / 1000) + 5), wait);
       const fresh = letters.filter((l) => !seen.has(l.messageId));
       for (const l of letters) held.set(l.messageId, l.receiptHandle);
-      // A short poll can come back empty while messages remain: give up only after a few in a row.
-      quietRounds = fresh.length === 0 ? quietRounds + 1 : 0;
-      if (quietRounds >= 3 || (fresh.length === 0 && seen.size >= depth.visible)) {
-        exhausted = true;
-        break;
+      // Nothing new: complete only once as many messages were seen as the queue said it had
+      // visible; before that, an empty answer is a poll that missed them, asked again while time remains.
+      missed = fresh.length === 0;
+      if (fresh.length === 0) {
+        if (seen.size >= depth.visible) {
+          exhausted = true;
+          break;
+        }
+        continue;
       }
       for (const l of fresh) seen.add(l.messageId);
       const ids = fresh.map((l) => parseQueueMessage(l.body)).flatMap((p) => (p.ok ? [p.message.id] : []));
       const records = new Map((ids.length > 0 ? await deps.index.getMany(ids, { document: false }) : []).map((r) => [r.id, r]));
       for (const letter of fresh) {
         const s = summarize(letter, records, now());
-        if (matched.length >= opts.limit || !matchesFilter(s, opts.filter)) continue;
-        matched.push(s);
+        if (matched.count >= opts.limit || !matchesFilter(s, opts.filter)) continue;
+        matched.add(s);
         if (opts.onMatch && (await opts.onMatch(s, letter))) held.delete(letter.messageId);
       }
     }
   } finally {
     notReleased = await deps.dlq.release([...held.values()]).catch(() => held.size);
   }
-  return { matched, scanned: seen.size, depth, exhausted, notReleased };
+  return { matched: matched.count, groups: matched.groups(), scanned: seen.size, depth, exhausted, notReleased };
 }

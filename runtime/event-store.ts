@@ -43,10 +43,10 @@ export interface FinalRecord {
   /** Absent only on a minimal failure record, for an event that could not be stored at all. */
   document?: Uint8Array;
   /**
-   * A replay (the operator re-enqueued a stored event): it may overwrite a `processed` or `failed`
-   * record of the same payload, never another payload's.
+   * The replay run's id (the operator re-enqueued a stored event): it may overwrite a `processed` or
+   * `failed` record of the same payload, never another payload's, and only once per run.
    */
-  replay?: boolean;
+  replay?: string;
 }
 
 export type WriteOutcome = { written: true } | { written: false; existing: StoredRecord | undefined };
@@ -62,8 +62,9 @@ export interface EventStore {
    */
   complete(rec: FinalRecord): Promise<WriteOutcome>;
   /**
-   * Notes a failure that will be retried on the event's existing record (never creates one), so
-   * the DLQ preview can say why; resolves false when there was no record of this payload to note on.
+   * Notes a failure that will be retried on the event's existing `accepted` record (never creates
+   * one, never touches a stored one), so the DLQ preview can say why; resolves false when there was
+   * no record of this payload waiting to note on.
    */
   noteRetry(id: string, payloadHash: string, failure: { category: FailureCategory; reason: string }): Promise<boolean>;
   get(id: string): Promise<StoredRecord | undefined>;
@@ -168,6 +169,9 @@ export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: s
         ["#er", A.errorReason, rec.errorReason],
         ["#d", A.document, rec.document],
       ];
+      // A replay run's id stays on the item: a second copy of that run's message (delivered twice,
+      // or redriven after it was sent but not deleted) is a duplicate, not a second store.
+      if (rec.replay !== undefined) fields.push(["#rp", A.replayId, rec.replay]);
       // The lease and a retried failure's note go; attempts add up over deliveries and replays.
       const names: Record<string, string> = { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#lu": A.leaseUntil, "#lt": A.leaseToken, "#rc": A.retryCategory, "#rr": A.retryReason, "#n": A.attempts };
       const values: Record<string, unknown> = { ":hash": hashBytes(rec.payloadHash), ":n": rec.attempts, ":zero": 0 };
@@ -189,9 +193,12 @@ export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: s
               TableName: tableName,
               Key: itemKey(rec.id),
               UpdateExpression: `SET ${sets.join(", ")} REMOVE ${removes.join(", ")}`,
-              ConditionExpression: rec.replay ? `${NO_ITEM_YET} OR #h = :hash` : `${NO_ITEM_YET} OR (#st = :accepted AND #h = :hash)`,
+              ConditionExpression:
+                rec.replay !== undefined
+                  ? `${NO_ITEM_YET} OR (#h = :hash AND (attribute_not_exists(#rp) OR #rp <> :rp))`
+                  : `${NO_ITEM_YET} OR (#st = :accepted AND #h = :hash)`,
               ExpressionAttributeNames: names,
-              ExpressionAttributeValues: rec.replay ? values : { ...values, ":accepted": "accepted" },
+              ExpressionAttributeValues: rec.replay !== undefined ? values : { ...values, ":accepted": "accepted" },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             }),
           ),
@@ -211,9 +218,11 @@ export function createDynamoEventStore(doc: DynamoDBDocumentClient, tableName: s
               TableName: tableName,
               Key: itemKey(id),
               UpdateExpression: "SET #rc = :category, #rr = :reason",
-              ConditionExpression: `attribute_exists(${HASH_KEY_NAME}) AND #h = :hash`,
-              ExpressionAttributeNames: { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#rc": A.retryCategory, "#rr": A.retryReason, "#h": A.payloadHash },
-              ExpressionAttributeValues: { ":category": failure.category, ":reason": failure.reason.slice(0, 500), ":hash": hashBytes(payloadHash) },
+              // Only while the event waits (`accepted`): a late note (a TIMEOUT whose attempt stored
+              // after all, or another delivery's) never lands on a processed or failed record.
+              ConditionExpression: `attribute_exists(${HASH_KEY_NAME}) AND #h = :hash AND #st = :accepted`,
+              ExpressionAttributeNames: { [HASH_KEY_NAME]: TABLE_HASH_KEY, "#rc": A.retryCategory, "#rr": A.retryReason, "#h": A.payloadHash, "#st": A.status },
+              ExpressionAttributeValues: { ":category": failure.category, ":reason": failure.reason.slice(0, 500), ":hash": hashBytes(payloadHash), ":accepted": "accepted" },
             }),
           ),
         );

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { adminInput, adminQuery } from "./admin-request";
 import type { FieldSpec, FieldValues } from "./admin-request";
 import type { DeadLetters } from "./dead-letters";
-import { groupSummaries, scanDeadLetters } from "./dlq-scan";
+import { DLQ_CATEGORIES, scanDeadLetters } from "./dlq-scan";
 import type { DlqFilter, ScanResult } from "./dlq-scan";
 import type { EventIndex } from "./event-index";
 import type { EventQueue } from "./event-queue";
@@ -39,7 +39,7 @@ export interface RunContext {
 }
 
 const FILTER_SPEC: Record<string, FieldSpec> = {
-  category: { kind: "string", maxBytes: 64 },
+  category: { kind: "enum", values: DLQ_CATEGORIES },
   type: { kind: "string" },
   source: { kind: "string" },
   minAgeSeconds: { kind: "int", min: 0, max: MAX_AGE_SECONDS },
@@ -51,11 +51,11 @@ function filterOf(v: FieldValues): DlqFilter {
 
 function stoppedBy(r: ScanResult, limit: number): "count" | "time" | null {
   if (r.exhausted) return null;
-  return r.matched.length >= limit ? "count" : "time";
+  return r.matched >= limit ? "count" : "time";
 }
 
 function scanReport(r: ScanResult, limit: number) {
-  return { depth: r.depth, scanned: r.scanned, matched: r.matched.length, complete: r.exhausted, stoppedBy: stoppedBy(r, limit), groups: groupSummaries(r.matched) };
+  return { depth: r.depth, scanned: r.scanned, matched: r.matched, complete: r.exhausted, stoppedBy: stoppedBy(r, limit), groups: r.groups };
 }
 
 export async function dlqPreview(deps: DlqDeps, event: APIGatewayProxyEventV2, run: RunContext): Promise<HttpResult> {
@@ -63,7 +63,7 @@ export async function dlqPreview(deps: DlqDeps, event: APIGatewayProxyEventV2, r
   if (!q.ok) return problemResponse(q.problem);
   const limit = (q.values.count as number | undefined) ?? DEFAULT_PREVIEW_COUNT;
   const r = await scanDeadLetters({ dlq: deps.dlq, index: deps.index, now: deps.now }, { filter: filterOf(q.values), limit, deadline: run.deadline });
-  run.log.info("dlq previewed", { scanned: r.scanned, matched: r.matched.length, complete: r.exhausted });
+  run.log.info("dlq previewed", { scanned: r.scanned, matched: r.matched, complete: r.exhausted });
   return jsonResponse(200, { filter: filterOf(q.values), ...scanReport(r, limit) }, { "cache-control": "no-store" });
 }
 
@@ -90,8 +90,8 @@ export async function dlqRedrive(deps: DlqDeps, event: APIGatewayProxyEventV2, r
 
   if (v.dryRun === true) {
     const r = await scanDeadLetters(scanDeps, { filter, limit, deadline: run.deadline });
-    run.log.info("dlq redrive planned (dry run)", { matched: r.matched.length, scanned: r.scanned });
-    return jsonResponse(200, { dryRun: true, plan, wouldMove: r.matched.length, estimatedSeconds: Math.ceil(r.matched.length / rate), ...scanReport(r, limit) });
+    run.log.info("dlq redrive planned (dry run)", { matched: r.matched, scanned: r.scanned });
+    return jsonResponse(200, { dryRun: true, plan, wouldMove: r.matched, estimatedSeconds: Math.ceil(r.matched / rate), ...scanReport(r, limit) });
   }
 
   const pace = createPacer(rate, deps.now);
@@ -128,6 +128,6 @@ export async function dlqRedrive(deps: DlqDeps, event: APIGatewayProxyEventV2, r
       return true;
     },
   });
-  run.log.info("dlq redriven", { ...counts, matched: r.matched.length, scanned: r.scanned, complete: r.exhausted });
+  run.log.info("dlq redriven", { ...counts, matched: r.matched, scanned: r.scanned, complete: r.exhausted });
   return jsonResponse(200, { dryRun: false, plan, ...counts, failures, ...scanReport(r, limit) });
 }

@@ -48,10 +48,15 @@ export interface OperatorDeps {
 
 export type OperatorHandler = (event: APIGatewayProxyEventV2, context: LambdaContextLike) => Promise<HttpResult>;
 
-/** The caller API Gateway authorized (IAM): who ran the operation, for the log and the failure mode. */
+/**
+ * The caller API Gateway authorized (IAM): who ran the operation, for the log and the failure mode;
+ * undefined when the request carries no IAM identity (its route is not AWS_IAM).
+ */
 function callerOf(event: APIGatewayProxyEventV2): string | undefined {
-  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } } | undefined)?.authorizer?.iam;
-  return typeof iam?.userArn === "string" ? iam.userArn : undefined;
+  const iam = (event.requestContext as { authorizer?: { iam?: unknown } } | undefined)?.authorizer?.iam;
+  if (iam === null || typeof iam !== "object") return undefined;
+  const arn = (iam as { userArn?: unknown }).userArn;
+  return typeof arn === "string" && arn !== "" ? arn : undefined;
 }
 
 export function makeOperatorHandler(deps: OperatorDeps): OperatorHandler {
@@ -60,6 +65,12 @@ export function makeOperatorHandler(deps: OperatorDeps): OperatorHandler {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     const caller = callerOf(event);
     const log = deps.log.child({ requestId, awsRequestId: context.awsRequestId, caller });
+    // Defense in depth: every admin route is AWS_IAM, so API Gateway has checked the caller's
+    // signature and policy. A request without that identity came through a route that lost it.
+    if (caller === undefined) {
+      log.error("admin request without an IAM identity: refused (is every admin route AWS_IAM?)", { method: event.requestContext?.http?.method, path: event.rawPath, routeKey: event.routeKey });
+      return problemResponse(problem("caller-not-authorized", "the operator answers only requests API Gateway authorized with AWS_IAM", { requestId }));
+    }
     const route = routeRequest("operator", event, log, requestId);
     if (route.kind === "answered") return route.response;
     const run = { requestId, log, deadline: now() + Math.max(1000, Math.min(context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS, OPERATOR_BUDGET_MS)) };

@@ -12,7 +12,7 @@ import { readListing } from "./event-listing";
 import type { EventQueue } from "./event-queue";
 import { jsonResponse, problemResponse } from "./http-response";
 import type { HttpResult } from "./http-response";
-import { encodeCursor } from "./list-query";
+import { encodeCursor, STORED_FAILURE_CATEGORIES } from "./list-query";
 import { selectListing } from "./list-events";
 import { errorSummary } from "./log";
 import { createPacer, jitterDelaySeconds, MAX_DELAY_SECONDS, PACING_DEFAULTS } from "./pacing";
@@ -34,16 +34,36 @@ export interface ReplayDeps {
   random?: () => number;
 }
 
-function groupsOf(records: readonly StoredRecord[]) {
-  const groups = new Map<string, { status: string; category?: string; type?: string; source?: string; count: number; sampleIds: string[] }>();
-  for (const r of records) {
-    const key = JSON.stringify([r.status, r.errorCategory ?? null, r.type ?? null, r.source ?? null]);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { status: r.status, category: r.errorCategory, type: r.type, source: r.source, count: 0, sampleIds: [] }));
-    g.count++;
-    if (g.sampleIds.length < 3) g.sampleIds.push(r.id);
-  }
-  return [...groups.values()].sort((a, b) => b.count - a.count);
+export interface ReplayGroup {
+  status: string;
+  category?: string;
+  type?: string;
+  source?: string;
+  count: number;
+  sampleIds: string[];
+}
+
+/**
+ * Counts the selected records into groups as they come: a run over 1,000 events keeps a few
+ * counters per group, never the records (nor their stored documents).
+ */
+export function createReplayGroups(): { add(r: StoredRecord): void; readonly count: number; groups(): ReplayGroup[] } {
+  const groups = new Map<string, ReplayGroup>();
+  let count = 0;
+  return {
+    add(r) {
+      count++;
+      const key = JSON.stringify([r.status, r.errorCategory ?? null, r.type ?? null, r.source ?? null]);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { status: r.status, category: r.errorCategory, type: r.type, source: r.source, count: 0, sampleIds: [] }));
+      g.count++;
+      if (g.sampleIds.length < 3) g.sampleIds.push(r.id);
+    },
+    get count() {
+      return count;
+    },
+    groups: () => [...groups.values()].sort((a, b) => b.count - a.count),
+  };
 }
 
 /**
@@ -71,7 +91,8 @@ export async function replayEvents(deps: ReplayDeps, event: APIGatewayProxyEvent
       until: { kind: "string", maxBytes: 64 },
       // `accepted` events are in flight: the queue or the DLQ holds them, and a redrive moves them.
       status: { kind: "enum", values: ["failed", "processed"] },
-      category: { kind: "string", maxBytes: 64 },
+      // Replayed events are stored ones: only the categories stored as failed have any.
+      category: { kind: "enum", values: STORED_FAILURE_CATEGORIES },
       type: { kind: "string" },
       count: { kind: "int", min: 1, max: MAX_REPLAY_PER_RUN },
       ratePerSecond: { kind: "int", min: 1, max: PACING_DEFAULTS.maxRatePerSecond },
@@ -95,22 +116,22 @@ export async function replayEvents(deps: ReplayDeps, event: APIGatewayProxyEvent
   const jitter = (v.jitterSeconds as number | undefined) ?? 0;
   const dryRun = v.dryRun === true;
   const pace = createPacer(rate, deps.now);
-  const selected: StoredRecord[] = [];
+  const selected = createReplayGroups();
   const counts = { replayed: 0, skipped: 0, sendFailed: 0 };
   const failures: { eventId: string; reason: string }[] = [];
   let positions = sel.positions;
   let complete = false;
 
-  while (selected.length < count) {
+  while (selected.count < count) {
     // A page is sent whole before the next is read, so the cursor never skips an unsent event.
     const affordable = dryRun ? PAGE : Math.floor(((run.deadline - deps.now() - ANSWER_MARGIN_MS) / 1000) * rate);
-    const limit = Math.min(PAGE, count - selected.length, affordable);
+    const limit = Math.min(PAGE, count - selected.count, affordable);
     if (limit < 1) break;
     const page = await readListing(deps.index, { ...sel.query, limit }, sel.plan, positions, { document: !dryRun });
     positions = page.positions;
     complete = page.complete;
     for (const rec of page.records) {
-      selected.push(rec);
+      selected.add(rec);
       if (dryRun) continue;
       const body = replayMessage(rec, run.requestId);
       if (!body) {
@@ -132,10 +153,10 @@ export async function replayEvents(deps: ReplayDeps, event: APIGatewayProxyEvent
     if (complete || deps.now() >= run.deadline) break;
   }
   const answer: Record<string, unknown> = { dryRun, selection: { ...sel.query, limit: undefined }, plan: { count, ratePerSecond: rate, jitterSeconds: jitter } };
-  if (dryRun) Object.assign(answer, { wouldReplay: selected.length, estimatedSeconds: Math.ceil(selected.length / rate) });
+  if (dryRun) Object.assign(answer, { wouldReplay: selected.count, estimatedSeconds: Math.ceil(selected.count / rate) });
   else Object.assign(answer, counts, { failures });
-  Object.assign(answer, { selected: selected.length, complete, groups: groupsOf(selected) });
+  Object.assign(answer, { selected: selected.count, complete, groups: selected.groups() });
   if (!complete) answer.nextCursor = encodeCursor(sel.query, sel.plan, positions);
-  run.log.info(dryRun ? "replay planned (dry run)" : "replay run", { selected: selected.length, complete, ...(dryRun ? {} : counts) });
+  run.log.info(dryRun ? "replay planned (dry run)" : "replay run", { selected: selected.count, complete, ...(dryRun ? {} : counts) });
   return jsonResponse(200, answer);
 }

@@ -122,7 +122,7 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
     attempts: Number(record.attributes?.ApproximateReceiveCount ?? 1),
     errorCategory: opts.failure?.category,
     errorReason: opts.failure?.reason,
-    replay: m.replay !== undefined,
+    replay: m.replay,
     // The event's text goes in as it came out of the queue: one binary attribute, never a map.
     document: opts.document
       ? encodeStoredDocument({ event: m.event, key: m.key, requestId: m.requestId, sourceIp: m.sourceIp, userAgent: m.userAgent, receipt: m.receipt, rawOf: m.rawOf, raw: m.raw })

@@ -26,6 +26,7 @@ export const PROBLEM_CATALOG = {
   "invalid-request": { status: 422, title: "The request body is not valid for this operation" },
   "listing-needs-index": { status: 400, title: "This listing needs an index the stack does not have" },
   "failure-modes-off": { status: 403, title: "Failure modes are off on this stack" },
+  "caller-not-authorized": { status: 403, title: "The request carries no IAM identity authorized by API Gateway" },
   "idempotency-key-reused": { status: 422, title: "Idempotency key reused with another payload" },
   "idempotency-key-in-flight": { status: 409, title: "A request with this idempotency key is in flight" },
   "not-found": { status: 404, title: "Not found" },

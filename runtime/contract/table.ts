@@ -44,6 +44,11 @@ export const ITEM_ATTRIBUTES = {
   leaseToken: "lt",
   /** B: the stored document: the event's exact text and the request's metadata. */
   document: "d",
+  /**
+   * S: the id of the replay run that last stored the event (the queue message's `replay`); a
+   * second delivery of that run's message is refused by the condition: a duplicate, not a store.
+   */
+  replayId: "rp",
 } as const;
 
 /**

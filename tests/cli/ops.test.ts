@@ -32,6 +32,20 @@ test.after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test("options before the command: their values are not taken for it (sluice --stack local dlq ls)", async () => {
+  const ls = await runCli([...local(), "dlq", "ls", "--json"]);
+  assert.is(ls.code, 0, ls.stderr);
+  assert.is(JSON.parse(ls.stdout).complete, true, ls.stdout);
+  const events = await runCli(["--stack", "local", "events", "--outputs", outputs, "ls", "--source", source, "--limit", "2"]);
+  assert.is(events.code, 0, events.stderr);
+  const mode = await runCli(["--outputs", outputs, "--stack", "local", "failure-mode", "show", "--json"]);
+  assert.is(mode.code, 0, mode.stderr);
+  assert.is(JSON.parse(mode.stdout).mode, "none");
+  const send = await runCli(["--stack", "local", "bogus"]);
+  assert.is(send.code, 2);
+  assert.match(send.stderr, /unknown command "bogus"/);
+});
+
 test("events ls pages through the cursor up to --limit, --all to the end, --json for tools", async () => {
   const some = await runCli(["events", "ls", "--source", source, "--limit", "3", ...local()]);
   assert.is(some.code, 0, some.stderr);

@@ -62,6 +62,42 @@ test("409 in flight and API Gateway's own 429 (no Retry-After) are retried", asy
   }
 });
 
+test("admin runs: a redrive or replay POST that answers 503 or nothing is not re-run, and says what to do; reads are retried", async () => {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret", AWS_REGION: "us-east-1", AWS_PROFILE: "", AWS_SESSION_TOKEN: "" };
+  const preview = { filter: {}, depth: { visible: 0, inFlight: 0 }, scanned: 0, matched: 0, complete: true, stoppedBy: null, groups: [] };
+  const api = await startFakeApi((req, n) => {
+    if (req.url.startsWith("/admin/dlq?") || req.url === "/admin/dlq") return n < 2 ? problem(503, "dependency-unavailable", "queue down") : { status: 200, body: preview };
+    if (req.url === "/admin/dlq/redrive" || req.url === "/admin/replay") return problem(503, "dependency-unavailable", "queue down");
+    return undefined;
+  });
+  try {
+    const redrive = await runCli(["dlq", "redrive", "--url", api.url, "--category", "TRANSIENT"], { env });
+    assert.is(redrive.code, 1, redrive.stderr);
+    assert.is(api.requests.filter((r) => r.url === "/admin/dlq/redrive").length, 1, "sent once");
+    assert.match(redrive.stderr, /not retried automatically: .*running the same command again is safe/);
+    const replay = await runCli(["replay", "--url", api.url, "--status", "failed"], { env });
+    assert.is(replay.code, 1, replay.stderr);
+    assert.is(api.requests.filter((r) => r.url === "/admin/replay").length, 1, "sent once");
+    assert.match(replay.stderr, /not retried automatically: .*re-sends them/);
+    const ls = await runCli(["dlq", "ls", "--url", api.url, "--json"], { env });
+    assert.is(ls.code, 0, ls.stderr);
+    assert.is(api.requests.filter((r) => r.url.startsWith("/admin/dlq") && r.method === "GET").length, 3, "a read is retried");
+  } finally {
+    await api.close();
+  }
+  // No answer at all: the connection is refused.
+  const closed = await new Promise<number>((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+  const lost = await runCli(["dlq", "redrive", "--url", `http://127.0.0.1:${closed}`], { env });
+  assert.is(lost.code, 1, lost.stderr);
+  assert.match(lost.stderr, /no answer \(ECONNREFUSED\).*\n.*running the same command again is safe/);
+});
+
 test("a Retry-After beyond the longest wait ends the retries instead of hanging", async () => {
   const api = await startFakeApi(() => ({ ...problem(503, "dependency-unavailable", "down for a while"), headers: { "retry-after": "3600" } }));
   try {

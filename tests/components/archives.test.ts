@@ -41,7 +41,7 @@ Promise.resolve(mod.handler(JSON.parse(process.argv[2]), context)).then(
 );
 `;
 
-function httpEvent(method: string, rawPath: string, headers: Record<string, string>, body?: string) {
+function httpEvent(method: string, rawPath: string, headers: Record<string, string>, body?: string, authorizer?: Record<string, unknown>) {
   return {
     version: "2.0",
     routeKey: "$default",
@@ -61,6 +61,7 @@ function httpEvent(method: string, rawPath: string, headers: Record<string, stri
       time: "24/Nov/2026:10:00:00 +0000",
       timeEpoch: 1_795_000_000_000,
       http: { method, path: rawPath, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "probe" },
+      ...(authorizer ? { authorizer } : {}),
     },
   };
 }
@@ -75,9 +76,9 @@ const PROBES: Record<string, { event: unknown; check: (result: any) => void }> =
     },
   },
   worker: { event: { Records: [] }, check: (r) => assert.equal(r, { batchItemFailures: [] }) },
-  // A redrive of no messages at all is refused before the DLQ is touched.
+  // A redrive of no messages at all is refused before the DLQ is touched (the caller as AWS_IAM hands it over).
   operator: {
-    event: httpEvent("POST", "/admin/dlq/redrive", { "content-type": "application/json" }, '{"count":0}'),
+    event: httpEvent("POST", "/admin/dlq/redrive", { "content-type": "application/json" }, '{"count":0}', { iam: { userArn: "arn:aws:iam::123456789012:user/probe" } }),
     check: (r) => {
       assert.is(r.statusCode, 422);
       assert.equal(JSON.parse(r.body).errors.map((e: { path: string }) => e.path), ["/count"]);

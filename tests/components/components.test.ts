@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { alarmSpecs } from "../../components/alarm-set";
-import { checkRouteKey, routeSlug } from "../../components/ingest-api";
+import { checkRouteKey, invokeSourcePattern, routeSlug } from "../../components/ingest-api";
 import { checkQueueEncryption } from "../../components/encryption";
 import { checkActions } from "../../components/policy";
 import { kmsActionsFor } from "../../components/queue-with-dlq";
@@ -67,6 +67,16 @@ rules("route keys: checked, and slugged into stable child names", () => {
   assert.is(checkRouteKey("$default"), "$default");
   assert.throws(() => checkRouteKey("GET events"), /invalid route key/);
   assert.throws(() => checkRouteKey("FETCH /events"), /invalid route key/);
+});
+
+rules("a target's invoke permission: its routes' common literal path, or any path for $default", () => {
+  assert.is(invokeSourcePattern(["GET /admin/dlq", "POST /admin/dlq/redrive", "POST /admin/replay", "PUT /admin/failure-mode"]), "/*/*/admin/*");
+  assert.is(invokeSourcePattern(["POST /events", "POST /events/batch"]), "/*/*/events*");
+  assert.is(invokeSourcePattern(["GET /events/{id}"]), "/*/*/events/*");
+  assert.is(invokeSourcePattern(["GET /events", "$default"]), "/*/*");
+  assert.is(invokeSourcePattern(["GET /health", "POST /events"]), "/*/*");
+  assert.is(invokeSourcePattern(["GET /{proxy+}"]), "/*/*");
+  assert.is(invokeSourcePattern([]), "/*/*");
 });
 
 rules("transforms: a partial object overrides args, a function edits args and options and may rename", () => {

@@ -302,10 +302,24 @@ for (const variant of DEPLOY_STACKS) {
 
     const permissions = ofType(run, TYPES.permission);
     assert.is(permissions.length, 3);
-    for (const p of permissions) {
-      assert.is(p.inputs.principal, "apigateway.amazonaws.com");
-      assert.is(p.inputs.sourceArn, `${api.state.executionArn}/*/*`);
+    // AWS:SourceArn is matched ArnLike: `*` takes any characters, `/` included. Written here on its own.
+    const arnLike = (pattern: string, arn: string) => new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(arn);
+    const requestArn = (routeKey: string, path?: string) => `${api.state.executionArn}/$default/${routeKey.split(" ")[0]}${path ?? routeKey.split(" ")[1]}`;
+    for (const label of ["ingest", "query", "operator"] as const) {
+      const fn = functionByLabel(run, label);
+      const perm = permissions.find((p) => p.inputs.function === fn.state.name || p.inputs.function === fn.state.functionName);
+      assert.ok(perm, `${label} has a permission`);
+      assert.is(perm!.inputs.principal, "apigateway.amazonaws.com");
+      assert.ok(String(perm!.inputs.sourceArn).startsWith(`${api.state.executionArn}/`), "this API only");
+      for (const r of ofType(run, TYPES.route)) {
+        const key = String(r.inputs.routeKey);
+        const arn = key === "$default" ? `${api.state.executionArn}/$default/GET/anything` : requestArn(key, key.split(" ")[1].replace(/\{[^}]+\}/g, "x"));
+        const mine = integrationFor(r)?.inputs.integrationUri === fn.state.invokeArn;
+        if (mine) assert.ok(arnLike(perm!.inputs.sourceArn, arn), `${label}'s permission admits its route ${key}`);
+        else if (label === "operator") assert.not.ok(arnLike(perm!.inputs.sourceArn, arn), `the operator's permission refuses ${key}`);
+      }
     }
+    assert.is(permissions.find((p) => /admin/.test(String(p.inputs.sourceArn)))?.inputs.sourceArn, `${api.state.executionArn}/*/*/admin/*`, "the operator: the admin paths only");
     const origins = JSON.parse(config(run, "corsOrigins")) as string[];
     assert.equal(api.inputs.corsConfiguration?.allowOrigins, origins.length > 0 ? origins : undefined);
   });

@@ -11,6 +11,8 @@ import * as path from "node:path";
 import { startLocalStack, type LocalStack, type RecordedEvent } from "../../local/stack";
 import { LOCAL_ENDPOINTS_KEY } from "../../local/outputs-file";
 import { cloudEvent, eventually, httpClient, json, TARGET_ENV } from "./target";
+import { signedHeaders, staticCredentials } from "../../cli/aws-signing";
+import { queryString } from "../../cli/admin-client";
 
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
 /** Short retries with room for a few failed publishes before the DLQ. */
@@ -21,6 +23,8 @@ const CONFIG = {
   "sluice:maxReceiveCount": "8",
   "sluice:retryBaseSeconds": "1",
   "sluice:retryMaxSeconds": "2",
+  // The listing by source shows each event's attempts.
+  "sluice:listIndex": "true",
 };
 
 function idOf(e: RecordedEvent): string {
@@ -37,7 +41,11 @@ if (deployed) {
     try {
       const outputsFile = path.join(tmp, "outputs.json");
       stack = await startLocalStack({ stack: "dev", port: 0, dataDir: path.join(tmp, "data"), outputsFile, config: CONFIG, log: (l) => lines.push(l) });
-      const endpoints = JSON.parse(fs.readFileSync(outputsFile, "utf8"))[LOCAL_ENDPOINTS_KEY] as { eventbridge: string; eventbridgeEvents: string };
+      const endpoints = JSON.parse(fs.readFileSync(outputsFile, "utf8"))[LOCAL_ENDPOINTS_KEY] as {
+        eventbridge: string;
+        eventbridgeEvents: string;
+        operator: { accessKeyId: string; secretAccessKey: string; region: string };
+      };
       const api = httpClient(stack.apiUrl);
       const control = httpClient(endpoints.eventbridge);
       const busEvents = async () => json<{ events: RecordedEvent[] }>(await control.get("_sluice/events")).events;
@@ -101,6 +109,29 @@ if (deployed) {
       assert.ok(total("Published") >= 25, `published ${total("Published")}`);
       assert.ok(total("PublishFailed") > 0, "the failed publishes were counted");
       assert.ok(lines.every((l) => !l.includes("visibility not changed") && !l.includes("request refused")), "the worker may change visibility and publish (IAM)");
+
+      // 4. Stored none twice: one Processed per event sent, one store per id, and each record's
+      // attempts are those of its one store (a second store would have added its own).
+      const sent = [...healthy, ...during];
+      assert.is(total("Processed"), sent.length, "Processed counts each event once");
+      const logged = lines.filter((l) => l.startsWith("{") && !l.startsWith('{"_aws":')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const listed = new Map<string, number>();
+      let cursor: string | undefined;
+      do {
+        // The listing is IAM only: signed with the local stack's operator credentials.
+        const url = `${stack.apiUrl.replace(/\/$/, "")}/events${queryString({ source: String(cloudEvent().source), limit: 100, cursor })}`;
+        const headers = await signedHeaders({ method: "GET", url, headers: {} }, { region: endpoints.operator.region, credentials: staticCredentials(endpoints.operator), origin: "local operator" });
+        const page = await httpClient(stack.apiUrl)(url, { prefixUrl: "", method: "GET", headers });
+        assert.is(page.statusCode, 200, page.body);
+        for (const item of json(page).items as { id: string; attempts: number }[]) listed.set(item.id, item.attempts);
+        cursor = json(page).nextCursor;
+      } while (cursor);
+      for (const id of sent) {
+        const stores = logged.filter((l) => l.msg === "stored" && l.eventId === id);
+        assert.is(stores.length, 1, `${id}: stored once`);
+        assert.is(listed.get(id), stores[0].attempts, `${id}: its attempts are its one store's`);
+      }
+      assert.ok(logged.some((l) => l.msg === "duplicate delivery: already stored" && during.includes(String(l.eventId))), "the outage's redeliveries were duplicates, not stores");
     } finally {
       await stack?.stop();
       fs.rmSync(tmp, { recursive: true, force: true });

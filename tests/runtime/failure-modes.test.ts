@@ -6,9 +6,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { encodeMessageBody } from "../../runtime/queue-message";
+import { ITEM_ATTRIBUTES } from "../../runtime/contract/table";
 import { workerFault } from "../../runtime/failure-injection";
 import { operatorFactory } from "../../runtime/operator-handler";
-import { apiEvent, cloudEvent, drain, json, lambdaContext, pollOnce, postEvent, queueDepth, receiveAll, startPipeline, storedRecord, type Pipeline } from "./harness";
+import { createDynamoEventStore } from "../../runtime/event-store";
+import { adminEvent, apiEvent, cloudEvent, drain, json, lambdaContext, pollOnce, postEvent, queueDepth, queueMessage, receiveAll, startPipeline, storedRecord, type Pipeline } from "./harness";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 
 let p: Pipeline;
@@ -21,7 +23,7 @@ test.before(async () => {
 test.after(async () => p?.close());
 
 async function setMode(mode: string, params: Record<string, unknown> = {}) {
-  const res = await operator(apiEvent({ method: "PUT", path: "/admin/failure-mode", headers: { "content-type": "application/json" }, body: { mode, ...params } }), lambdaContext());
+  const res = await operator(adminEvent({ method: "PUT", path: "/admin/failure-mode", headers: { "content-type": "application/json" }, body: { mode, ...params } }), lambdaContext());
   assert.is(res.statusCode, 200, res.body);
   await new Promise((r) => setTimeout(r, Date.parse(json(res).honouredBy) - Date.now() + 200));
 }
@@ -78,6 +80,47 @@ test("a replay message with another payload for a stored key is acked and stores
   assert.equal([poll.delivered, poll.failed], [1, []]);
   assert.equal(await storedRecord(p.b, p.table, id), before, "untouched");
   assert.equal(await receiveAll(p.b, p.dlqUrl), []);
+});
+
+test("a replay run's message delivered twice stores once: the second copy is a duplicate; a new run stores again", async () => {
+  const id = await ingest();
+  const [original] = await receiveAll(p.b, p.queueUrl);
+  const m = queueMessage(original.body);
+  const send = (body: string) => p.b.sqsClient.send(new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: body }));
+  await send(original.body);
+  await drain(p.b, p.queueUrl, p.worker);
+  assert.equal([(await storedRecord(p.b, p.table, id))?.status, (await storedRecord(p.b, p.table, id))?.n], ["processed", 1]);
+
+  const replay = encodeMessageBody({ ...m, replay: "replay-run-1" });
+  await send(replay);
+  await drain(p.b, p.queueUrl, p.worker);
+  const first = await storedRecord(p.b, p.table, id);
+  assert.equal([first?.status, first?.n, first?.[ITEM_ATTRIBUTES.replayId]], ["processed", 2, "replay-run-1"], "the replay stored, naming its run");
+
+  // The same run's message again (delivered twice, or redriven after it was sent but not deleted).
+  await send(replay);
+  const again = await pollOnce(p.b, p.queueUrl, p.worker);
+  assert.equal([again.delivered, again.failed], [1, []], "acked");
+  assert.equal(await storedRecord(p.b, p.table, id), first, "a duplicate: attempts, processed time and all unchanged");
+
+  await send(encodeMessageBody({ ...m, replay: "replay-run-2" }));
+  await drain(p.b, p.queueUrl, p.worker);
+  const second = await storedRecord(p.b, p.table, id);
+  assert.equal([second?.status, second?.n, second?.[ITEM_ATTRIBUTES.replayId]], ["processed", 3, "replay-run-2"], "a new run stores over it");
+});
+
+test("a late retry note (a TIMEOUT whose attempt stored after all) never lands on a stored record", async () => {
+  const id = await ingest();
+  const [message] = await receiveAll(p.b, p.queueUrl);
+  const m = queueMessage(message.body);
+  const store = createDynamoEventStore(p.b.doc, p.table);
+  assert.is(await store.noteRetry(id, m.payloadHash, { category: "TRANSIENT", reason: "first try" }), true, "noted while accepted");
+  await p.b.sqsClient.send(new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: message.body }));
+  await drain(p.b, p.queueUrl, p.worker);
+  const stored = await storedRecord(p.b, p.table, id);
+  assert.equal([stored?.status, stored?.[ITEM_ATTRIBUTES.retryCategory]], ["processed", undefined]);
+  assert.is(await store.noteRetry(id, m.payloadHash, { category: "TIMEOUT", reason: "the attempt's deadline passed" }), false, "refused: no longer waiting");
+  assert.equal(await storedRecord(p.b, p.table, id), stored, "the processed record is untouched");
 });
 
 test.run();

@@ -144,6 +144,16 @@ export interface ApiCall {
   headers?: Record<string, string>;
   body?: string | unknown;
   base64?: boolean;
+  /** The IAM identity API Gateway adds on an AWS_IAM route (`requestContext.authorizer.iam`); absent: an open route. */
+  iam?: { userArn: string };
+}
+
+/** The identity an AWS_IAM route's authorization hands the operator in these tests. */
+export const TEST_OPERATOR_IAM = { accessKey: "AKIDTESTOPERATOR", accountId: "123456789012", callerId: "AKIDTESTOPERATOR", principalOrgId: null, userArn: "arn:aws:iam::123456789012:user/operator", userId: "AKIDTESTOPERATOR" };
+
+/** An admin request as API Gateway hands it to the operator after AWS_IAM authorization. */
+export function adminEvent(call: Omit<ApiCall, "iam">): APIGatewayProxyEventV2 {
+  return apiEvent({ ...call, iam: TEST_OPERATOR_IAM });
 }
 
 /** An HTTP API payload v2 event, as API Gateway builds it for the `$default` stage. */
@@ -173,6 +183,7 @@ export function apiEvent(call: ApiCall): APIGatewayProxyEventV2 {
       stage: "$default",
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
+      ...(call.iam ? { authorizer: { iam: call.iam } } : {}),
     },
   } as APIGatewayProxyEventV2;
 }

@@ -16,7 +16,7 @@ import { createSqsEventQueue } from "../../runtime/event-queue";
 import { createDynamoFailureModeStore } from "../../runtime/failure-mode-store";
 import { createLogger } from "../../runtime/log";
 import { makeOperatorHandler, type OperatorDeps } from "../../runtime/operator-handler";
-import { apiEvent, cloudEvent, drain, json, lambdaContext, postEvent, queueDepth, startPipeline, storedRecord, type Pipeline } from "./harness";
+import { adminEvent, apiEvent, cloudEvent, drain, json, lambdaContext, postEvent, queueDepth, startPipeline, storedRecord, type Pipeline } from "./harness";
 
 // What each SDK command is authorized as (the Service Authorization Reference), written here on
 // its own so that the test does not read the mapping it checks.
@@ -76,7 +76,7 @@ test.after(async () => p?.close());
 
 const operator = () => makeOperatorHandler(deps);
 const admin = async (method: string, path: string, body?: unknown, query: Record<string, string> = {}) => {
-  const event = apiEvent({ method, path, headers: body === undefined ? {} : { "content-type": "application/json" }, body });
+  const event = adminEvent({ method, path, headers: body === undefined ? {} : { "content-type": "application/json" }, body });
   event.rawQueryString = new URLSearchParams(query).toString();
   if (Object.keys(query).length > 0) event.queryStringParameters = query;
   const res = await operator()(event, lambdaContext(30_000));
@@ -122,7 +122,7 @@ test("preview groups, consumes nothing; a redrive moves only the matching; a sen
 
   // The run dies between the send and the delete of one message: it stays in the DLQ, queued too.
   const failing = { ...deps, dlq: { ...deps.dlq, remove: async () => Promise.reject(Object.assign(new Error("connection reset"), { dependency: "sqs" })) } };
-  const broken = await makeOperatorHandler(failing)(apiEvent({ method: "POST", path: "/admin/dlq/redrive", headers: { "content-type": "application/json" }, body: { source: "urn:s2", count: 1 } }), lambdaContext());
+  const broken = await makeOperatorHandler(failing)(adminEvent({ method: "POST", path: "/admin/dlq/redrive", headers: { "content-type": "application/json" }, body: { source: "urn:s2", count: 1 } }), lambdaContext());
   assert.equal([json(broken).moved, json(broken).notDeleted], [1, 1]);
   assert.is(await queueDepth(p.b, p.dlqUrl), 2, "the undeleted one is still there");
   const rerun = await admin("POST", "/admin/dlq/redrive", { source: "urn:s2" });
@@ -130,6 +130,53 @@ test("preview groups, consumes nothing; a redrive moves only the matching; a sen
   assert.is(await queueDepth(p.b, p.dlqUrl), 0);
   await drain(p.b, p.queueUrl, p.worker);
   for (const id of b) assert.is((await storedRecord(p.b, p.table, id))?.status, "processed", "the duplicate changed nothing");
+});
+
+test("a request without API Gateway's IAM identity is refused with a 403 problem, logged, and runs nothing", async () => {
+  const lines: any[] = [];
+  const logged = makeOperatorHandler({ ...deps, log: createLogger({ fn: "operator" }, { sink: (l) => lines.push(JSON.parse(l)) }) });
+  const before = await queueDepth(p.b, p.queueUrl);
+  for (const event of [
+    apiEvent({ method: "GET", path: "/admin/dlq" }),
+    apiEvent({ method: "POST", path: "/admin/replay", headers: { "content-type": "application/json" }, body: { source: "urn:s3", status: "processed" } }),
+    apiEvent({ method: "PUT", path: "/admin/failure-mode", headers: { "content-type": "application/json" }, body: { mode: "none" } }),
+    { ...apiEvent({ method: "GET", path: "/admin/dlq" }), requestContext: { ...apiEvent({ method: "GET", path: "/admin/dlq" }).requestContext, authorizer: { iam: {} } } } as never,
+  ]) {
+    const res = await logged(event, lambdaContext());
+    assert.equal([res.statusCode, json(res).type], [403, "urn:sluice:problem:caller-not-authorized"], res.body);
+  }
+  assert.is(lines.filter((l) => l.level === "error" && /without an IAM identity/.test(l.msg) && l.requestId).length, 4, JSON.stringify(lines));
+  assert.is(await queueDepth(p.b, p.queueUrl), before, "nothing was replayed");
+  assert.is((await logged(adminEvent({ method: "GET", path: "/admin/dlq" }), lambdaContext())).statusCode, 200, "the same request with the identity runs");
+});
+
+test("a DLQ filter's category is a failure category, UNKNOWN or UNREADABLE; a replay's one stored as failed", async () => {
+  for (const category of ["transient", "NOPE", "TRANSIENT "]) {
+    const preview = await admin("GET", "/admin/dlq", undefined, { category });
+    assert.equal([preview.status, preview.body.type, preview.body.errors?.[0]?.path], [400, "urn:sluice:problem:invalid-query", "category"], JSON.stringify(preview.body));
+    assert.match(preview.body.errors[0].message, /TRANSIENT.*UNKNOWN, UNREADABLE/);
+    const redrive = await admin("POST", "/admin/dlq/redrive", { category, dryRun: true });
+    assert.equal([redrive.status, redrive.body.errors?.[0]?.path], [422, "/category"], JSON.stringify(redrive.body));
+  }
+  for (const category of ["VALIDATION", "TRANSIENT", "PERMANENT", "TIMEOUT", "PROCESSING", "UNKNOWN", "UNREADABLE"]) {
+    assert.is((await admin("GET", "/admin/dlq", undefined, { category })).status, 200, category);
+  }
+  const replay = await admin("POST", "/admin/replay", { category: "TRANSIENT", dryRun: true });
+  assert.equal([replay.status, replay.body.errors?.[0]?.path], [422, "/category"], "retried categories are never stored as failed");
+  assert.is((await admin("POST", "/admin/replay", { category: "PROCESSING", dryRun: true })).status, 200);
+});
+
+test("fields named like Object.prototype's members are refused by name, never a 500", async () => {
+  for (const body of ['{"constructor":1}', '{"__proto__":1}', '{"toString":"x"}']) {
+    for (const path of ["/admin/replay", "/admin/dlq/redrive", "/admin/failure-mode"]) {
+      const res = await admin(path.endsWith("mode") ? "PUT" : "POST", path, path.endsWith("mode") ? `{"mode":"none",${body.slice(1)}` : body);
+      assert.equal([res.status, res.body.errors?.[0]?.path], [422, `/${Object.keys(JSON.parse(body))[0]}`], `${path} ${body}: ${JSON.stringify(res.body)}`);
+    }
+  }
+  for (const name of ["hasOwnProperty", "constructor", "__proto__"]) {
+    const res = await admin("GET", "/admin/dlq", undefined, { [name]: "1" });
+    assert.equal([res.status, res.body.type, res.body.errors?.[0]?.path], [400, "urn:sluice:problem:invalid-query", name], JSON.stringify(res.body));
+  }
 });
 
 test("a replay stores failed events as processed, adding up their attempts; replaying is safe to repeat", async () => {
@@ -162,10 +209,10 @@ test("failure modes: shown, validated, and refused on a stack where they do not 
   const bad = await admin("PUT", "/admin/failure-mode", { mode: "slow_downstream", latencyMs: -1, category: "X" });
   assert.equal([bad.status, bad.body.errors.map((e: any) => e.path).sort()], [422, ["/category", "/latencyMs"]]);
   const prod = makeOperatorHandler({ ...deps, failureModes: false, stage: "prod" });
-  const refused = await prod(apiEvent({ method: "PUT", path: "/admin/failure-mode", headers: { "content-type": "application/json" }, body: { mode: "poison_payload" } }), lambdaContext());
+  const refused = await prod(adminEvent({ method: "PUT", path: "/admin/failure-mode", headers: { "content-type": "application/json" }, body: { mode: "poison_payload" } }), lambdaContext());
   assert.is(refused.statusCode, 403);
   assert.is(json(refused).type, "urn:sluice:problem:failure-modes-off");
-  assert.equal(json(await prod(apiEvent({ method: "GET", path: "/admin/failure-mode" }), lambdaContext())).available, false);
+  assert.equal(json(await prod(adminEvent({ method: "GET", path: "/admin/failure-mode" }), lambdaContext())).available, false);
 });
 
 test("every AWS call the operator made is one its contract grants, and it made every one the contract grants", () => {

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { verifyStored } from "../../cli/verify";
-import { drain, json, lambdaContext, apiEvent, storedDocument, storedRecord } from "./harness";
+import { adminEvent, drain, json, lambdaContext, storedDocument, storedRecord } from "./harness";
 import { GH, post, startSources, stopSources, view, type SourcesCtx } from "./sources-harness";
 
 const test = suite<SourcesCtx>("sources: a replay keeps the receipt and the raw body");
@@ -15,7 +15,7 @@ test.before((ctx) => startSources(ctx));
 test.after((ctx) => stopSources(ctx));
 
 async function replay(ctx: SourcesCtx, source: string) {
-  const event = apiEvent({ method: "POST", path: "/admin/replay", headers: { "content-type": "application/json" }, body: { source, status: "processed", jitterSeconds: 0 } });
+  const event = adminEvent({ method: "POST", path: "/admin/replay", headers: { "content-type": "application/json" }, body: { source, status: "processed", jitterSeconds: 0 } });
   const res = await ctx.operator(event, lambdaContext());
   assert.is(res.statusCode, 200, res.body);
   return json(res);

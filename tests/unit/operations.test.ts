@@ -78,6 +78,20 @@ test("admin input: each field has one type and range; unknown fields are refused
   assert.ok(!checkFields({ count: "5" }, spec).ok, "a JSON body's number is a number");
 });
 
+test("admin input: fields named like Object.prototype's members are unknown fields, refused by name", () => {
+  const spec = { count: { kind: "int" as const, min: 1, max: 1000 } };
+  // JSON.parse makes `__proto__` an own field, as a request body would.
+  for (const body of ['{"constructor":1}', '{"__proto__":1}', '{"toString":"x"}', '{"hasOwnProperty":true}', '{"valueOf":{}}']) {
+    const checked = checkFields(JSON.parse(body), spec);
+    const name = Object.keys(JSON.parse(body))[0];
+    assert.equal(checked, { ok: false, errors: [{ path: `/${name}`, message: "is not a field of this operation (known: count)" }] }, body);
+  }
+  const query = checkFields({ hasOwnProperty: "1", count: "2" }, spec, true);
+  assert.equal(query, { ok: false, errors: [{ path: "hasOwnProperty", message: "is not a field of this operation (known: count)" }] });
+  const unknownKind = checkFields({ count: 1 }, { count: { kind: "date" } as never });
+  assert.equal(unknownKind, { ok: false, errors: [{ path: "/count", message: "is not a field this operation can read" }] }, "a spec the reader does not know refuses");
+});
+
 test("CLI: operations commands parse strictly; durations; query strings SigV4 reads as API Gateway does", () => {
   const cmd = parseOpsCommand(["dlq", "redrive", "--category", "TRANSIENT", "--min-age", "15m", "--jitter", "2m", "--count", "50", "--stack", "local"], commonOptions);
   assert.equal(cmd && cmd.name === "dlq-redrive" ? [cmd.filters.category, cmd.filters.minAgeSeconds, cmd.pacing.jitterSeconds, cmd.pacing.count, cmd.pacing.dryRun] : cmd, ["TRANSIENT", 900, 120, 50, false]);

@@ -177,6 +177,7 @@ test("problem bodies follow RFC 9457 with the urn:sluice:problem: prefix", () =>
     "invalid-request": 422,
     "listing-needs-index": 400,
     "failure-modes-off": 403,
+    "caller-not-authorized": 403,
   });
 });
 
