@@ -23,8 +23,9 @@ const PLAN = quick
   : { initRuns: 9, cpuIterations: 10000, cpuRounds: 9, workerBatches: 30, events: 1000, loadSeconds: 20 };
 const STACK = "dev";
 const CONCURRENCY = 8;
-// The counted phases keep few requests in flight: the local servers share one event loop, and
-// their queueing under load is not DynamoDB's latency, which the billed milliseconds should reflect.
+// The counted phases keep few requests in flight: the twins and the function instances share two
+// cores, and their queueing under load is not DynamoDB's latency, which the billed milliseconds
+// should reflect.
 const PHASE_CONCURRENCY = 2;
 const LATENCY_MS = 10;
 
