@@ -53,9 +53,9 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     secrets: [],
   },
   operator: {
-    // GetItem/PutItem: the failure mode item (non-prod); Query: the events a replay selects, on
-    // the indexes; BatchGetItem: their items, and the retried failure noted on a DLQ message's event.
-    table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+    // Query: the events a replay selects, on the indexes; BatchGetItem: their items, and the
+    // retried failure noted on a DLQ message's event. The failure mode item: FAILURE_MODE_TABLE_ACTIONS.
+    table: ["dynamodb:Query", "dynamodb:BatchGetItem"],
     // SendMessage: a redriven DLQ message, or a replayed event, back onto the main queue.
     queue: ["sqs:SendMessage"],
     // ReceiveMessage: peek (preview, redrive); ChangeMessageVisibility: make what was looked at
@@ -66,3 +66,20 @@ export const FUNCTION_PERMISSIONS: Record<FunctionName, FunctionPermissions> = {
     secrets: [],
   },
 };
+
+/**
+ * Table actions a function needs only for the failure mode item, granted only where failure modes
+ * are on (never on a prod or protected stack): the operator reads and writes it. The ingest and
+ * the worker read it with the GetItem they hold anyway.
+ */
+export const FAILURE_MODE_TABLE_ACTIONS: Record<FunctionName, string[]> = {
+  ingest: [],
+  worker: [],
+  query: [],
+  operator: ["dynamodb:GetItem", "dynamodb:PutItem"],
+};
+
+/** The table actions `fn` is granted on a stack with or without failure modes. */
+export function tableActions(fn: FunctionName, opts: { failureModes: boolean }): string[] {
+  return [...new Set([...FUNCTION_PERMISSIONS[fn].table, ...(opts.failureModes ? FAILURE_MODE_TABLE_ACTIONS[fn] : [])])];
+}

@@ -7,7 +7,7 @@ import { QUEUE_POLL_ACTIONS } from "../../components/queue-with-dlq";
 import { iamGateConfig } from "../../local/iam/iam-twins";
 import { evaluatePolicies } from "../../local/iam/policy-evaluation";
 import { issueRoleCredentials } from "../../local/iam/role-credentials";
-import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
+import { FUNCTION_PERMISSIONS, tableActions } from "../../runtime/contract/permissions";
 import { one, runStack, TYPES } from "./harness";
 import { PROD_SETUP } from "./stacks";
 
@@ -34,7 +34,7 @@ for (const stack of ["dev", "prod"]) {
       if (!p || p.kind !== "role") return;
       assert.ok(p.sessionArn.endsWith(`/${fns[i].state.name}`), "the session is named after the function, as Lambda names it");
       const allowed = (action: string, resource: string) => evaluatePolicies(p.policies, { action, resource, context: {} }).allowed;
-      const granted = FUNCTION_PERMISSIONS[label];
+      const granted = { ...FUNCTION_PERMISSIONS[label], table: tableActions(label, { failureModes: run.config["sluice:failureModes"] === "true" }) };
       const queueGrants = [...granted.queue, ...(label === "worker" ? QUEUE_POLL_ACTIONS : [])];
       assert.equal(TABLE_ACTIONS.filter((a) => allowed(a, tableArn)), TABLE_ACTIONS.filter((a) => granted.table.includes(a)), `${label} on the table`);
       assert.equal(QUEUE_ACTIONS.filter((a) => allowed(a, queueArn)), QUEUE_ACTIONS.filter((a) => queueGrants.includes(a)), `${label} on the queue`);

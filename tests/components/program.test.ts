@@ -7,7 +7,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { TRACING_ACTIONS } from "../../components/pipeline-function";
 import { QUEUE_POLL_ACTIONS } from "../../components/queue-with-dlq";
-import { FUNCTION_PERMISSIONS } from "../../runtime/contract/permissions";
+import { FUNCTION_PERMISSIONS, tableActions } from "../../runtime/contract/permissions";
 import { routeKeysByFunction } from "../../runtime/contract/routes";
 import { parseSources } from "../../runtime/sources/source-config";
 import { readSourcesEnvironment } from "../../runtime/sources/sources-environment";
@@ -105,13 +105,13 @@ for (const variant of DEPLOY_STACKS) {
       const mine = ofType(run, TYPES.rolePolicy).filter((p) => p.inputs.role === role.state.name);
       const granted: Record<string, string[]> = {};
       for (const s of mine.flatMap(statementsOf)) for (const r of s.Resource) granted[r] = [...new Set([...(granted[r] ?? []), ...s.Action])].sort();
-      const tableActions = [...FUNCTION_PERMISSIONS[label].table].sort();
+      const onTable = tableActions(label, { failureModes: config(run, "failureModes") === "true" }).sort();
       const expected: Record<string, string[]> = {
-        [table.state.arn]: tableActions,
+        [table.state.arn]: onTable,
         [`${one(run, TYPES.logGroup, `sluice-${label}-logs`).state.arn}:*`]: ["logs:CreateLogStream", "logs:PutLogEvents"],
       };
       // A Query is authorized on the index it reads: the grant names each index (and only where Query is granted).
-      if (tableActions.includes("dynamodb:Query")) for (const index of indexes) expected[index] = tableActions;
+      if (onTable.includes("dynamodb:Query")) for (const index of indexes) expected[index] = onTable;
       if (FUNCTION_PERMISSIONS[label].dlq.length > 0) expected[dlq.state.arn] = [...FUNCTION_PERMISSIONS[label].dlq].sort();
       // The worker's poll actions come with its subscription (QueueWithDlq.subscribe).
       const queueActions = new Set([...FUNCTION_PERMISSIONS[label].queue, ...(label === "worker" ? QUEUE_POLL_ACTIONS : [])]);
@@ -134,7 +134,8 @@ for (const variant of DEPLOY_STACKS) {
       .filter((p) => p.inputs.role === role.state.name)
       .flatMap(statementsOf)
       .flatMap((s) => s.Action);
-    const contract = [...FUNCTION_PERMISSIONS.operator.table, ...FUNCTION_PERMISSIONS.operator.queue, ...FUNCTION_PERMISSIONS.operator.dlq, "logs:CreateLogStream", "logs:PutLogEvents"];
+    // The failure mode item's GetItem/PutItem only where failure modes are on: never on prod.
+    const contract = [...tableActions("operator", { failureModes: config(run, "failureModes") === "true" }), ...FUNCTION_PERMISSIONS.operator.queue, ...FUNCTION_PERMISSIONS.operator.dlq, "logs:CreateLogStream", "logs:PutLogEvents"];
     const kms = run.config["sluice:kmsKeyArn"] ? ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"] : [];
     const tracing = config(run, "tracing") === "true" ? TRACING_ACTIONS : [];
     assert.equal([...new Set(actions)].sort(), [...new Set([...contract, ...kms, ...tracing])].sort());
