@@ -66,7 +66,7 @@ export function checkRouteArgs(routeKey: string, args: aws.apigatewayv2.RouteArg
 export function checkJwtAuthorizer(args: JwtAuthorizerArgs): void {
   if (args.audiences.length === 0) throw new Error("jwtAuthorizer.audiences needs at least one audience: API Gateway requires it");
   if (args.audiences.length > JWT_CONFIG_LIMITS.maxAudiences) throw new Error(`jwtAuthorizer.audiences lists more than API Gateway's ${JWT_CONFIG_LIMITS.maxAudiences}`);
-  if (typeof args.issuer === "string" && !/^https:\/\/[^/?#]+/.test(args.issuer) && !/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]?/.test(args.issuer)) {
+  if (typeof args.issuer === "string" && !/^https:\/\/[^/?#]+/.test(args.issuer) && !/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(?=[:/]|$)/.test(args.issuer)) {
     throw new Error(`jwtAuthorizer.issuer must be an https URL, got ${JSON.stringify(args.issuer)}`);
   }
 }

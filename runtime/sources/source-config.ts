@@ -123,7 +123,8 @@ function oneSource(name: string, raw: unknown, base: string): SourceSettings {
   if (raw.secretName !== undefined) {
     if (scheme === "none") fail(`${key}.secretName`, "names a secret, but the source verifies nothing (verify none)");
     const secretName = text(raw.secretName, `${key}.secretName`);
-    if (!/^(arn:[^\s]+|[A-Za-z0-9/_+=.@-]{1,512})$/.test(secretName)) fail(`${key}.secretName`, `is not a Secrets Manager secret name or ARN: ${JSON.stringify(secretName)}`);
+    // A full secret ARN (no wildcard: it becomes the ingest's policy Resource) or a plain name.
+    if (!/^(arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}|[A-Za-z0-9/_+=.@-]{1,512})$/.test(secretName)) fail(`${key}.secretName`, `is not a Secrets Manager secret name or ARN: ${JSON.stringify(secretName)}`);
     out.secretName = secretName;
   }
   return out;

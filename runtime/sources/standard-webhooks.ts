@@ -21,10 +21,15 @@ export function verifyStandardWebhook(check: SignatureCheck): SignatureVerdict {
   const candidates = signature
     .split(" ")
     .filter((s) => s.startsWith("v1,"))
-    .map((s) => Buffer.from(s.slice(3), "base64"));
+    .map((s) => Buffer.from(s.slice(3), "base64"))
+    // An HMAC-SHA256 is 32 bytes; nothing else can match, and an empty one must never meet an empty key's.
+    .filter((c) => c.length === 32);
   if (candidates.length === 0) return refused("webhook-signature holds no v1 signature");
   const prefix = `${id}.${timestamp}.`;
-  const keyIndex = matchingKey(check.secrets.map(standardWebhooksKey), candidates, (key) => hmacSha256(key, prefix, check.body));
+  // A secret that decodes to no bytes (`whsec_`, `whsec_!!!!` from Secrets Manager or the
+  // environment, which config validation never saw) would sign with an empty key: it matches nothing.
+  const keys = check.secrets.map(standardWebhooksKey);
+  const keyIndex = matchingKey(keys, candidates, (key) => (key.length === 0 ? Buffer.alloc(0) : hmacSha256(key, prefix, check.body)));
   if (keyIndex === -1) return refused(`no v1 signature matches any of the source's ${check.secrets.length} secret(s)`);
   return { ok: true, keyIndex, signedAt: time.seconds, headers: headersNamed(check.headers, STANDARD_WEBHOOKS_HEADERS) };
 }

@@ -3,7 +3,7 @@
 // the rest stays open; a bad setting is refused with the key's name, before anything is created.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { checkRouteArgs, routeAuthorizationArgs } from "../../components/route-authorization";
+import { checkJwtAuthorizer, checkRouteArgs, routeAuthorizationArgs } from "../../components/route-authorization";
 import { localStackConfigEntry, readProducerAuth } from "../../runtime/contract/producer-auth";
 import { API_ROUTES, routeKey, sourceRouteKey } from "../../runtime/contract/routes";
 import { ofType, runStack, TYPES } from "./harness";
@@ -94,6 +94,12 @@ rules("the config reader names the bad key", () => {
   assert.throws(read({ auth: "none", authIssuer: ISSUER }), /sluice:authIssuer applies only when sluice:auth is jwt/);
   assert.throws(read({ auth: "iam", authLocalJwks: "jwks.json" }), /sluice:authLocalJwks applies only/);
   assert.equal(Object.keys(localStackConfigEntry()), ["sluice-local:stack"]);
+});
+
+rules("the authorizer takes an https issuer, or plain http only to a loopback host (the local stack)", () => {
+  assert.not.throws(() => checkJwtAuthorizer({ issuer: ISSUER, audiences: ["a"] }));
+  for (const ok of ["http://127.0.0.1:4000", "http://localhost", "http://localhost/realms/x", "http://[::1]:8080"]) assert.not.throws(() => checkJwtAuthorizer({ issuer: ok, audiences: ["a"] }), ok);
+  for (const bad of ["http://localhost.evil.example", "http://127.0.0.1.evil.example/x", "http://issuer.example.com"]) assert.throws(() => checkJwtAuthorizer({ issuer: bad, audiences: ["a"] }), /must be an https URL/, bad);
 });
 
 rules("route arguments API Gateway refuses are refused here", () => {

@@ -78,6 +78,13 @@ test("Standard Webhooks: several signatures in one header (the sender rotating),
   assert.ok(rotated.ok && rotated.keyIndex === 1, "the previous secret still verifies, and the receipt says which");
 });
 
+test("Standard Webhooks: a secret that decodes to no bytes (from Secrets Manager or the environment) verifies nothing, even an empty-key signature", () => {
+  const { createHmac } = require("node:crypto") as typeof import("node:crypto");
+  const emptyKeySig = createHmac("sha256", Buffer.alloc(0)).update(`msg_9.${NOW}.`).update(body).digest("base64");
+  const h = { "webhook-id": "msg_9", "webhook-timestamp": String(NOW), "webhook-signature": `v1,${emptyKeySig} v1,` };
+  for (const secret of ["whsec_", "whsec_!!!!", ""]) assert.not.ok(verifyStandardWebhook(check(h, [secret])).ok, JSON.stringify(secret));
+});
+
 test("GitHub: X-Hub-Signature-256 by @octokit/webhooks-methods verifies; tampered, wrong secret, malformed or missing do not", async () => {
   const { sign } = await octokit();
   const secret = "gh-" + randomBytes(8).toString("hex");

@@ -65,6 +65,10 @@ test("every bad setting is refused with its key", () => {
   refused(() => parseSources({ h: { verify: "hmac-sha256", type: "t" } }), "sluice:sources.h.signatureHeader");
   refused(() => parseSources({ h: { verify: "hmac-sha256", type: "t", signatureHeader: "x", signatureEncoding: "base32" } }), "sluice:sources.h.signatureEncoding");
   refused(() => parseSources({ o: { verify: "none", type: "t", secretName: "x" } }), "sluice:sources.o.secretName", /verifies nothing/);
+  // An ARN becomes the ingest's policy Resource: a wildcard would let it read every secret.
+  refused(() => parseSources({ s: { verify: "stripe", secretName: "arn:aws:secretsmanager:*:*:secret:*" } }), "sluice:sources.s.secretName");
+  refused(() => parseSources({ s: { verify: "stripe", secretName: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/*" } }), "sluice:sources.s.secretName");
+  assert.is(parseSources({ s: { verify: "stripe", secretName: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/stripe-AbCdEf" } })[0].secretName, "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/stripe-AbCdEf");
 });
 
 test("settings: rate and burst, origins in lower case, hmac's header, prefix and encoding", () => {
