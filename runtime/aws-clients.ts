@@ -17,6 +17,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { classifiedError } from "./failure-classes";
+import { withDeadline } from "./deadline";
 
 /** Longest one attempt may wait for its TCP connection. */
 export const CONNECTION_TIMEOUT_MS = 1000;
@@ -50,20 +51,13 @@ export function withCallDeadline<C extends Sender>(client: C, service: string, d
     if (callerSignal?.aborted) forward();
     else callerSignal?.addEventListener("abort", forward, { once: true });
     const what = `${service} ${(command as { constructor?: { name?: string } })?.constructor?.name ?? "call"}`;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(classifiedError("TIMEOUT", `${what} did not answer within ${deadlineMs} ms`));
-      }, deadlineMs);
-    });
     const call = send(command, { ...options, abortSignal: controller.signal });
     // The abort makes `call` reject too; that rejection is already answered by the deadline's.
     call.catch(() => undefined);
-    return Promise.race([call, deadline]).finally(() => {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener("abort", forward);
-    });
+    return withDeadline(call, deadlineMs, () => {
+      controller.abort();
+      throw classifiedError("TIMEOUT", `${what} did not answer within ${deadlineMs} ms`);
+    }).finally(() => callerSignal?.removeEventListener("abort", forward));
   };
   (client as Sender).send = sendWithDeadline;
   return client;

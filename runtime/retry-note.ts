@@ -1,6 +1,7 @@
 // The note a retried failure leaves on its event's record (one small update per failed attempt,
 // never on the success path), so the DLQ preview can group what is there by why it failed. Best
 // effort and short: a note that fails or takes too long changes nothing about the record's fate.
+import { withDeadline } from "./deadline";
 import type { EventStore } from "./event-store";
 import type { FailureCategory } from "./failure-classes";
 import { errorSummary } from "./log";
@@ -11,15 +12,11 @@ import type { QueueMessage } from "./queue-message";
 export const RETRY_NOTE_DEADLINE_MS = 500;
 
 export async function noteRetriedFailure(store: EventStore, m: QueueMessage, failure: { category: FailureCategory; reason: string }, log: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), RETRY_NOTE_DEADLINE_MS)));
   try {
-    const noted = await Promise.race([store.noteRetry(m.id, m.payloadHash, failure), deadline]);
+    const noted = await withDeadline(store.noteRetry(m.id, m.payloadHash, failure), RETRY_NOTE_DEADLINE_MS, () => "late" as const);
     if (noted === "late") log.warn("the retried failure was not noted in time", { category: failure.category });
     else if (!noted) log.debug("no record to note the retried failure on", { category: failure.category });
   } catch (err) {
     log.warn("could not note the retried failure", { category: failure.category, ...errorSummary(err) });
-  } finally {
-    clearTimeout(timer);
   }
 }

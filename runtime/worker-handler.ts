@@ -23,6 +23,7 @@ import { scanJson } from "./json-scan";
 import type { LambdaContextLike } from "./lambda-context";
 import { createLogger, errorSummary } from "./log";
 import type { Logger } from "./log";
+import { withDeadline } from "./deadline";
 import { createMetricsWriter } from "./metrics";
 import { processEvent } from "./process-event";
 import { parseQueueMessage } from "./queue-message";
@@ -78,18 +79,6 @@ function storedMeta(rec: FinalRecord | StoredRecord, m: QueueMessage, redelivere
 export function recordBudgetMs(remainingMs: number): number {
   const margin = Math.min(1000, Math.floor(remainingMs / 5));
   return Math.max(1, remainingMs - margin);
-}
-
-async function withDeadline<T>(work: Promise<T>, budgetMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(classifiedError("TIMEOUT", `record not done within ${budgetMs} ms`)), budgetMs);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A string attribute read straight from the event's top level, for a record whose event failed its checks. */
@@ -196,6 +185,9 @@ export function makeWorkerHandler(deps: WorkerDeps): WorkerHandler {
           return store(finalRecord(m, event, record, { document: true }), m, log);
         })(),
         budgetMs,
+        () => {
+          throw classifiedError("TIMEOUT", `record not done within ${budgetMs} ms`);
+        },
       );
     } catch (err) {
       // The table refusing the event's own write for anything but its size is our wiring, not the
