@@ -17,7 +17,7 @@ const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
 const SOURCE = `/sluice/faults/${unique()}`;
 const FLAGS = [
   // A 1 s worker timeout (6 s visibility) and room for retries before the DLQ; no stage throttle.
-  ...["workerTimeoutSeconds=1", "batchingWindowSeconds=0", "maxReceiveCount=20", "throttleRateLimit=100000", "throttleBurstLimit=100000"].flatMap((c) => ["--config", c]),
+  ...["workerTimeoutSeconds=1", "batchingWindowSeconds=0", "maxReceiveCount=20", "retryBaseSeconds=1", "retryMaxSeconds=2", "throttleRateLimit=100000", "throttleBurstLimit=100000"].flatMap((c) => ["--config", c]),
   ...["sqs:SendMessage=error:0.6", "sqs:SendMessageBatch=error:0.6", "dynamodb:*=throttle:0.4"].flatMap((c) => ["--chaos", c]),
 ];
 

@@ -20,7 +20,7 @@ import { cloudEvent, eventually, httpClient, json, TARGET_ENV } from "./target";
 const deployed = (process.env[TARGET_ENV] ?? "").startsWith("deployed");
 const aws = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 /** Short retries (see run.ts), so what failed during the outage is stored again in seconds. */
-const FAST = { "sluice:workerTimeoutSeconds": "1", "sluice:batchingWindowSeconds": "0", "sluice:maxReceiveCount": "2" };
+const FAST = { "sluice:workerTimeoutSeconds": "1", "sluice:batchingWindowSeconds": "0", "sluice:maxReceiveCount": "2", "sluice:retryBaseSeconds": "1", "sluice:retryMaxSeconds": "2" };
 
 /** Kills the twin's process and waits until its supervisor has another one up. */
 async function crash(twin: TwinSupervisor): Promise<void> {
